@@ -1,0 +1,3 @@
+"""tempo: video temporal localization, grounding, restoration and completion."""
+
+__version__ = "0.1.0"

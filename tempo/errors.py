@@ -1,0 +1,21 @@
+"""Errors that tempo reports to users as one line naming the input and the reason."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TempoError(Exception):
+    """Base class for errors shown to the user without a traceback."""
+
+
+class InputError(TempoError):
+    """A bad input file or folder: the message names the path and what is wrong with it."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UsageError(TempoError):
+    """Bad command-line usage (exit code 2)."""

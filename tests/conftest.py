@@ -1,0 +1,25 @@
+"""Shared pytest fixtures: parity fixture roots and scratch folders."""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def parity_root() -> Path:
+    """Fixture root: ``TEMPO_PARITY_DIR`` or ``../shared/parity`` beside the repository."""
+    return Path(os.environ.get("TEMPO_PARITY_DIR", REPO_ROOT.parent / "shared" / "parity"))
+
+
+@pytest.fixture(scope="session")
+def parity_dir():
+    """Return a function ``family -> Path`` that skips the test when that family's fixtures are absent."""
+
+    def get(family: str) -> Path:
+        path = parity_root() / family
+        if not path.is_dir():
+            pytest.skip(f"parity fixtures for {family} not found under {parity_root()}")
+        return path
+
+    return get
