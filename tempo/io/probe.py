@@ -55,6 +55,12 @@ def _rotation_of(container, stream) -> int:
     return 0
 
 
+def ffmpeg_reason(exc: Exception) -> str:
+    """The human part of a PyAV/FFmpeg error ("Invalid data found when processing input")."""
+    reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return str(reason)
+
+
 def packet_times(path: Path) -> np.ndarray:
     """Presentation times (seconds, sorted) of every video packet, without decoding."""
     import av
@@ -79,7 +85,7 @@ def probe(path) -> VideoInfo:
     except av.error.InvalidDataError:
         raise InputError(path, "not a video file, or corrupt (cannot parse container)") from None
     except Exception as exc:  # any other FFmpeg error is still one line for the user
-        raise InputError(path, f"cannot open: {str(exc).splitlines()[0]}") from None
+        raise InputError(path, f"cannot open ({ffmpeg_reason(exc)}); truncated or not a video?") from None
     with container:
         if not container.streams.video:
             what = "audio-only file" if container.streams.audio else "no video stream"
@@ -114,7 +120,13 @@ def probe(path) -> VideoInfo:
         duration = num_frames / fps
     vfr = False
     if stream_is_mp4_like(path):
-        times = packet_times(path) if times is None else times
+        try:
+            times = packet_times(path) if times is None else times
+        except Exception:
+            raise InputError(path, "truncated or corrupt (cannot read the video packets)") from None
+        if len(times) < num_frames * 0.98 - 1:
+            raise InputError(path, f"truncated: the header lists {num_frames} frames but only {len(times)} "
+                             "are present")
         if len(times) > 2:
             d = np.diff(times)
             vfr = bool(d.max() - d.min() > 0.5 / fps)

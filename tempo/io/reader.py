@@ -15,16 +15,26 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ..errors import InputError
-from .probe import VideoInfo, packet_times, probe
+from .probe import VideoInfo, ffmpeg_reason, packet_times, probe
 
 log = logging.getLogger(__name__)
+
+
+def _quiet_decord():
+    """decord's bundled FFmpeg logs every damaged macroblock to stderr; errors reach the user as
+    one line from tempo instead (``--debug`` keeps FFmpeg's own messages)."""
+    import decord
+
+    if not log.isEnabledFor(logging.DEBUG):
+        decord.logging.set_level(decord.logging.QUIET)
+    return decord
 
 
 class _DecordBackend:
     name = "decord"
 
     def __init__(self, path: Path, width: int, height: int):
-        import decord
+        decord = _quiet_decord()
 
         self._vr = decord.VideoReader(str(path), width=width, height=height, num_threads=1)
         self.num_frames = len(self._vr)
@@ -161,8 +171,8 @@ class VideoReader:
             raise
         except Exception as exc:
             if self._backend.name == "pyav":
-                raise InputError(self.path, f"decoding failed at frames {indices[0]}..{indices[-1]}: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+                raise InputError(self.path, f"corrupt video data: decoding failed at frames {indices[0]}.."
+                                 f"{indices[-1]} ({ffmpeg_reason(exc)})") from None
             log.info("decord failed on %s (%s); falling back to PyAV", self.path, exc)
             self._backend = self._make_backend("pyav")
             return self.get_frames(indices)

@@ -1,0 +1,61 @@
+"""Run a pipeline config (``pipelines/*.py``) over video files or folders.
+
+Every stage's output is cached by content: running again on the same videos recomputes nothing.
+Results go to stdout as JSON (non-array outputs) and, with -o, one JSON per video plus the
+array outputs as .npz.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..io.discover import expand_inputs
+from ..pipeline import Pipeline
+from ..pipeline.cache import split_outputs
+from .common import print_json, run_each
+
+HELP = "run a pipeline config over videos (stages cached)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("pipeline", help="pipeline config, e.g. pipelines/summary.py")
+    parser.add_argument("inputs", nargs="+", help="video files and/or folders")
+    parser.add_argument("-o", "--output", default=None, help="folder for per-video results")
+
+
+def run(args) -> int:
+    if not Path(args.pipeline).is_file():
+        from ..errors import UsageError
+
+        raise UsageError(f"{args.pipeline}: pipeline config not found")
+    pipeline = Pipeline.from_config(args.pipeline)
+    out_dir = Path(args.output) if args.output else None
+
+    def one(path: Path) -> dict:
+        ctx = pipeline.run(path)
+        ctx.pop("video")
+        arrays, values = split_outputs(ctx)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_write(out_dir / f"{path.stem}.json", json.dumps(values, indent=2).encode())
+            if arrays:
+                import io
+
+                buf = io.BytesIO()
+                np.savez(buf, **arrays)
+                _atomic_write(out_dir / f"{path.stem}.npz", buf.getvalue())
+        return {"video": str(path), **values, "arrays": {k: list(v.shape) for k, v in arrays.items()}}
+
+    result = run_each(expand_inputs(args.inputs), one, "running pipeline", debug=args.debug)
+    if args.json or out_dir is None:
+        print_json({"results": list(result.ok.values()), "failed": result.failed,
+                    "computed": dict(pipeline.computed)})
+    return result.exit_code
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    tmp.replace(path)
