@@ -63,6 +63,9 @@ def main(argv=None) -> int:
         return EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Cache settings travel as environment variables so library code, worker processes and torchrun
+    # ranks all see them; restored afterwards so in-process callers (tests, the demo) are unaffected.
+    saved = {k: os.environ.get(k) for k in ("TEMPO_CACHE_DIR", "TEMPO_NO_CACHE")}
     if args.cache_dir:
         os.environ["TEMPO_CACHE_DIR"] = args.cache_dir
     if args.no_cache:
@@ -82,6 +85,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("tempo: interrupted", file=sys.stderr)
         return 130
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 if __name__ == "__main__":  # pragma: no cover

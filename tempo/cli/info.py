@@ -9,11 +9,18 @@ HELP = "show fps, frame count, duration, size, rotation and audio of videos"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("inputs", nargs="+", help="video files and/or folders of videos")
+    parser.add_argument("inputs", nargs="*", help="video files and/or folders of videos")
+    parser.add_argument("--sample", action="store_true", help="also probe the sample clip shipped with tempo")
 
 
 def run(args) -> int:
-    paths = expand_inputs(args.inputs)
+    from ..assets import SAMPLE_VIDEO
+    from ..errors import UsageError
+
+    inputs = list(args.inputs) + ([str(SAMPLE_VIDEO)] if args.sample else [])
+    if not inputs:
+        raise UsageError("give video files or folders (or --sample)")
+    paths = expand_inputs(inputs)
     result = run_each(paths, lambda p: probe(p).to_dict(), "probing", debug=args.debug)
     if args.json:
         print_json({"videos": list(result.ok.values()), "failed": result.failed})

@@ -34,6 +34,12 @@ class VideoInfo:
 
 def check_readable(path: Path) -> None:
     """Raise InputError for the file-system problems that come before any decoding."""
+    try:
+        path.stat()
+    except PermissionError:
+        raise InputError(path, "permission denied (cannot access the file or its folder)") from None
+    except OSError:
+        raise InputError(path, "no such file or folder") from None
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_dir():

@@ -112,7 +112,10 @@ class VideoReader:
         self._backend = None
         self._times = None
         errors = []
-        for name in (["decord", "pyav"] if backend == "auto" else [backend]):
+        order = ["decord", "pyav"]
+        if self.info.rotation:  # decord's rotation path fails on some sizes (buffer size mismatch)
+            order.reverse()
+        for name in (order if backend == "auto" else [backend]):
             try:
                 self._backend = self._make_backend(name)
                 break
@@ -179,9 +182,10 @@ class VideoReader:
         return frames
 
     def index_at(self, t: float) -> int:
-        """Index of the frame shown at time t (seconds): the last frame starting at or before t."""
+        """Index of the frame shown at time t (seconds): the last frame starting at or before t
+        (0.1 ms tolerance: decord reports float32 timestamps)."""
         times = self.frame_times()
-        return int(np.clip(np.searchsorted(times, t + 1e-9, side="right") - 1, 0, len(times) - 1))
+        return int(np.clip(np.searchsorted(times, t + 1e-4, side="right") - 1, 0, len(times) - 1))
 
     def frame_at(self, t: float) -> np.ndarray:
         return self.get_frames([self.index_at(t)])[0]

@@ -150,6 +150,7 @@ class OPN(nn.Module):
 
         ``valid`` is the frame's ORIGINAL valid map in every step; the hole channel is the remaining hole.
         """
+        dist_in = dist
         (comp, valid, dist), pad = pad_to_multiple([comp, valid, dist], 4)
         hole = (dist > 0).float()
         peel = hole * (dist <= self.thickness).float()
@@ -163,7 +164,7 @@ class OPN(nn.Module):
         out = torch.clamp(crop_padding(out, pad), 0, 1)
         next_dist = crop_padding(next_dist, pad)
         if trace is not None:
-            trace.update(hole=crop_padding(hole, pad), peel=crop_padding(peel, pad), enc_in_frame=crop_padding(
+            trace.update(dist_in=dist_in, hole=crop_padding(hole, pad), peel=crop_padding(peel, pad), enc_in_frame=crop_padding(
                 frame, pad), peel3=query, qkey=qkey, qval=qval, qval_after_read=read,
                 pred=crop_padding(pred, pad), comp_out=out, dist_out=next_dist,
                 n_query=int(query.sum()), n_memory=memory.size)
