@@ -131,6 +131,7 @@ def test_failed_item_leaves_no_output(tmp_path, capsys):
 
 def test_usage_errors_exit_2(capsys):
     assert main(["run", "pipelines/does_not_exist.py", "x.mp4"]) == 2
+    assert main(["info"]) == 2
     with pytest.raises(SystemExit) as exc:
-        main(["info"])
+        main(["info", "--no-such-flag"])
     assert exc.value.code == 2
