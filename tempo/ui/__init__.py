@@ -1,0 +1,1 @@
+"""The Gradio moment-search app (the ``demo/`` folder and ``tempo demo`` only launch it)."""
