@@ -44,6 +44,7 @@ class MaskSource:
     width: int
     num_frames: int | None = None
     name: str = "mask"
+    static: bool = False  # the same mask on every frame
 
     def get(self, index: int) -> np.ndarray:
         raise NotImplementedError
@@ -56,6 +57,7 @@ class StaticMask(MaskSource):
         if isinstance(mask, (str, Path)):
             name, mask = str(mask), image_to_hole(mask)
         self.mask = np.asarray(mask, dtype=bool)
+        self.static = True
         self.height, self.width = self.mask.shape
         self.name = name
 
@@ -171,6 +173,7 @@ class CombinedMasks(MaskSource):
         counts = [s.num_frames for s in sources if s.num_frames is not None]
         self.num_frames = min(counts) if counts else None
         self.name = " + ".join(s.name for s in sources)
+        self.static = all(s.static for s in sources)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1,) * 2) if dilate > 0 else None
 
     def get(self, index: int) -> np.ndarray:

@@ -13,8 +13,14 @@ import torch.nn.functional as F
 
 from ...registry import MODELS
 from .layers import IMAGENET_MEAN, IMAGENET_STD, _stat, crop_padding, gated, pad_to_multiple
+from .preprocess import is_all_hole
 
 THICKNESS = 8  # peel ring thickness in pixels (official value)
+# How far (full-resolution pixels) the ring's prediction "sees" into the encoder input: about 70 px of
+# encoder receptive field (5x5/s2, 3x3, 3x3/s2, then 3x3 with dilations 1, 2, 4, 8 and the key/value conv at
+# 1/4 scale) plus about 66 px of decoder. Measured with the parity weights: a margin of 140 reproduces the
+# full-frame result bit for bit, 136 does not; 160 leaves slack for other ring/grid alignments.
+WINDOW_MARGIN = 160
 
 
 class OPNEncoder(nn.Module):
@@ -84,23 +90,26 @@ class Memory:
 
 
 def masked_read(qkey: torch.Tensor, qval: torch.Tensor, query: torch.Tensor, memory: Memory,
-                max_scores: int = 1 << 24) -> torch.Tensor:
+                max_scores: int = 1 << 24, legacy_uint8_count: bool = False) -> torch.Tensor:
     """Asymmetric attention: add to ``qval`` at the ``query`` positions what they read from ``memory``.
 
     qkey/qval [1,C,h,w], query bool [1,1,h,w]. Softmax is over memory positions independently per query,
     so queries are processed in chunks of at most ``max_scores / Nm`` columns (same result, bounded memory).
-    Skipped when there is no query or no readable memory position.
+    Skipped when there is no query or no readable memory position. Under PyTorch 0.4 the official
+    "is there any" test summed uint8 masks, which wrap at 256, so a count that is a positive multiple of 256
+    also skipped the read; ``legacy_uint8_count=True`` reproduces that, the default counts exactly.
     """
     q_pos = query[0, 0]
     n_q = int(q_pos.sum())
-    if n_q == 0 or memory.size == 0:
+    counts = (n_q % 256, memory.size % 256) if legacy_uint8_count else (n_q, memory.size)
+    if 0 in counts:
         return qval
     q = qkey[0][:, q_pos]  # [C, Nq]
-    scale = 1.0 / math.sqrt(qkey.shape[1])
+    scale = math.sqrt(qkey.shape[1])
     step = max(1, max_scores // memory.size)
     reads = []
     for start in range(0, n_q, step):
-        scores = memory.keys.t() @ q[:, start:start + step] * scale  # [Nm, nq]
+        scores = memory.keys.t() @ q[:, start:start + step] / scale  # [Nm, nq]
         reads.append(memory.values @ torch.softmax(scores, dim=0))
     read = torch.cat(reads, dim=1) if len(reads) > 1 else reads[0]
     out = qval.clone()
@@ -118,12 +127,33 @@ def quarter_mask(mask: torch.Tensor, threshold: float, inclusive: bool) -> torch
     return small >= threshold if inclusive else small > threshold
 
 
+def ring_window(peel: torch.Tensor, margin: int):
+    """Slices of the ring's bounding box grown by ``margin``, aligned to the 1/4 grid; None if that is the
+    whole frame (or the ring is empty). ``peel`` [1,1,H,W] with H, W multiples of 4."""
+    rows = torch.nonzero(peel[0, 0].any(dim=1)).flatten()
+    cols = torch.nonzero(peel[0, 0].any(dim=0)).flatten()
+    if len(rows) == 0:
+        return None
+    h, w = peel.shape[-2:]
+    y0, x0 = max(0, (int(rows[0]) - margin) // 4 * 4), max(0, (int(cols[0]) - margin) // 4 * 4)
+    y1 = min(h, -(-(int(rows[-1]) + 1 + margin) // 4) * 4)
+    x1 = min(w, -(-(int(cols[-1]) + 1 + margin) // 4) * 4)
+    if (y0, x0, y1, x1) == (0, 0, h, w):
+        return None
+    return (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
+
+
 @MODELS.register_module(name="OnionPeelOPN")
 class OPN(nn.Module):
     """Onion-peel network. ``memorize`` encodes reference frames once; ``peel_step`` fills one ring."""
 
-    def __init__(self, thickness: int = THICKNESS, max_scores: int = 1 << 24):
+    def __init__(self, thickness: int = THICKNESS, max_scores: int = 1 << 24, local_window: bool = False,
+                 legacy_uint8_count: bool = False):
         super().__init__()
+        self.legacy_uint8_count = legacy_uint8_count  # see masked_read
+        # local_window: run encoder/decoder only on the ring's bounding box plus WINDOW_MARGIN; the ring's
+        # prediction is then the full-frame one up to float rounding, much faster for small holes in big frames.
+        self.local_window = local_window
         self.Encoder = OPNEncoder()
         self.Decoder = OPNDecoder()
         self.thickness = thickness
@@ -145,7 +175,7 @@ class OPN(nn.Module):
         return Memory(key[0][:, pos], val[0][:, pos])
 
     def peel_step(self, memory: Memory, comp: torch.Tensor, valid: torch.Tensor, dist: torch.Tensor,
-                  trace: dict | None = None):
+                  trace: dict | None = None, local_window: bool | None = None):
         """Fill the outer ring (dist <= thickness) of the remaining hole. Returns (composite, next dist).
 
         ``valid`` is the frame's ORIGINAL valid map in every step; the hole channel is the remaining hole.
@@ -155,30 +185,41 @@ class OPN(nn.Module):
         hole = (dist > 0).float()
         peel = hole * (dist <= self.thickness).float()
         next_dist = torch.clamp(dist - self.thickness, 0, 9999)
-        query = quarter_mask(peel, 0.5, inclusive=True)
         frame = comp * (1 - hole) + hole * self.mean
-        qkey, qval = self.Encoder(frame, valid, hole)
-        read = masked_read(qkey, qval, query, memory, self.max_scores)
-        pred = self.Decoder(read)
-        out = frame * (1 - peel) + pred * peel
+        local_window = self.local_window if local_window is None else local_window
+        window = ring_window(peel, WINDOW_MARGIN) if local_window and trace is None else None
+        if window is not None:
+            out = frame.clone()
+            crops = (t[window].contiguous() for t in (frame, valid, hole, peel))
+            out[window] = self._fill(memory, *crops)[0]
+        else:
+            out, (query, qkey, qval, read, pred) = self._fill(memory, frame, valid, hole, peel)
         out = torch.clamp(crop_padding(out, pad), 0, 1)
         next_dist = crop_padding(next_dist, pad)
         if trace is not None:
-            trace.update(dist_in=dist_in, hole=crop_padding(hole, pad), peel=crop_padding(peel, pad), enc_in_frame=crop_padding(
-                frame, pad), peel3=query, qkey=qkey, qval=qval, qval_after_read=read,
-                pred=crop_padding(pred, pad), comp_out=out, dist_out=next_dist,
-                n_query=int(query.sum()), n_memory=memory.size)
+            trace.update(dist_in=dist_in, hole=crop_padding(hole, pad), peel=crop_padding(peel, pad),
+                         enc_in_frame=crop_padding(frame, pad), peel3=query, qkey=qkey, qval=qval,
+                         qval_after_read=read, pred=crop_padding(pred, pad), comp_out=out, dist_out=next_dist,
+                         n_query=int(query.sum()), n_memory=memory.size)
         return out, next_dist
 
+    def _fill(self, memory: Memory, frame, valid, hole, peel):
+        """Encode, read into the ring's 1/4-scale positions, decode, composite the ring."""
+        query = quarter_mask(peel, 0.5, inclusive=True)
+        qkey, qval = self.Encoder(frame, valid, hole)
+        read = masked_read(qkey, qval, query, memory, self.max_scores, self.legacy_uint8_count)
+        pred = self.Decoder(read)
+        return frame * (1 - peel) + pred * peel, (query, qkey, qval, read, pred)
+
     def complete(self, memory: Memory, frame: torch.Tensor, valid: torch.Tensor, dist: torch.Tensor,
-                 traces: list | None = None) -> tuple[torch.Tensor, int]:
+                 traces: list | None = None, local_window: bool | None = None) -> tuple[torch.Tensor, int]:
         """Peel until the hole is gone (at least one step, as the official loop). Returns (frame, steps)."""
-        if torch.isinf(dist).any() or dist.max() > 1e6:
+        if is_all_hole(dist):  # the official loop would give up after 999 steps on a meaningless frame
             raise ValueError("the frame is entirely hole: there is no known pixel to peel from")
         comp, steps = frame, 0
         while True:
             trace = {} if traces is not None else None
-            comp, dist = self.peel_step(memory, comp, valid, dist, trace)
+            comp, dist = self.peel_step(memory, comp, valid, dist, trace, local_window)
             steps += 1
             if traces is not None:
                 traces.append(trace)

@@ -1,0 +1,107 @@
+"""Fill holes in a video with Onion-Peel Networks (OPN + TCN, Oh et al. ICCV 2019).
+
+The holes come from --mask (one image for every frame, a folder of per-frame images, or a mask video;
+white/non-zero = hole) and/or --box x,y,w,h[@t0-t1] (frames, or seconds as 1.5s-3s; repeatable).
+Only hole pixels change; everything else is the original frame. Weights: the official OPN.pth (and
+TCN.pth for temporal smoothing) from the Onion-Peel Networks release.
+
+  tempo complete in.mp4 --mask mask.png --opn OPN.pth --tcn TCN.pth -o out.mp4
+  tempo complete in.mp4 --box 100,40,80,60@0-120 --dilate 4 --size 240x424 --opn OPN.pth -o out.mp4
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+from ..progress import progress_bar
+from .common import print_json
+
+HELP = "fill masked regions of a video (onion-peel networks)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("input", help="the video to complete")
+    parser.add_argument("-o", "--output", help="output video (default: <input>_completed.mp4)")
+    parser.add_argument("--mask", help="hole mask: an image (all frames), a folder of per-frame images, or a video")
+    parser.add_argument("--box", action="append", default=[], metavar="X,Y,W,H[@T0-T1]",
+                        help="a rectangular hole, optionally only on frames T0..T1 (or seconds: @1.5s-3s); repeatable")
+    parser.add_argument("--dilate", type=int, default=0, metavar="PX",
+                        help="grow the holes by PX pixels first (masks usually need a few; default 0)")
+    parser.add_argument("--opn", type=Path, help="official OPN.pth weights (required)")
+    parser.add_argument("--tcn", type=Path, help="official TCN.pth weights (temporal smoothing; skipped if absent)")
+    parser.add_argument("--size", default="native", metavar="HxW",
+                        help="working size, e.g. 240x424 as the official demo (default: the video's own size)")
+    parser.add_argument("--mem-every", type=int, default=5, metavar="N", help="a memory frame every N frames (5)")
+    parser.add_argument("--memory-frames", type=int, default=8, metavar="K",
+                        help="at most K memory frames read per frame; bounds memory on long videos (8; 0 = all)")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--codec", default="h264", choices=["h264", "mjpeg", "vp9", "ffv1"])
+    parser.add_argument("--crf", type=int, default=18, help="quality for h264/vp9 (lower is better; 18)")
+
+
+def parse_size(text: str) -> tuple[int, int] | None:
+    if text in ("native", "", None):
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not m or int(m.group(1)) < 8 or int(m.group(2)) < 8:
+        raise UsageError(f"--size {text!r}: expected HEIGHTxWIDTH (e.g. 240x424, at least 8x8) or 'native'")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _device(name: str):
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {name}: no CUDA device is available")
+    return name
+
+
+def run(args) -> int:
+    from ..io import VideoReader
+    from ..models.onion_peel import OPN, TCN, load_official
+    from ..models.onion_peel.completer import VideoCompleter
+    from ..models.onion_peel.masks import open_masks
+    from ..models.onion_peel.video import complete_video
+
+    if args.mask is None and not args.box:
+        raise UsageError("say where the holes are: --mask PATH and/or --box x,y,w,h")
+    if args.opn is None:
+        raise UsageError("no weights: pass --opn OPN.pth (and --tcn TCN.pth) from the Onion-Peel Networks release")
+    if args.mem_every < 1 or args.memory_frames < 0:
+        raise UsageError("--mem-every must be >= 1 and --memory-frames >= 0")
+    size = parse_size(args.size)
+    src = Path(args.input)
+    dst = Path(args.output) if args.output else src.with_name(f"{src.stem}_completed.mp4")
+    if dst.resolve() == src.resolve():
+        raise UsageError("the output would overwrite the input; choose another -o")
+    device = _device(args.device)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(max(1, args.threads))
+
+    reader = VideoReader(src)
+    num_frames = len(reader)
+    masks = open_masks(args.mask, args.box, reader.out_height, reader.out_width, num_frames, reader.fps,
+                       args.dilate)
+    opn = load_official(OPN(), args.opn, device)
+    tcn = load_official(TCN(), args.tcn, device) if args.tcn else None
+    completer = VideoCompleter(opn, tcn, size=size, mem_every=args.mem_every,
+                               memory_frames=args.memory_frames or None, device=device)
+    with progress_bar(f"completing {src.name}", total=num_frames) as advance:
+        summary = complete_video(src, masks, dst, completer, codec=args.codec, crf=args.crf,
+                                 on_frame=lambda n: advance(n))
+    summary["temporal_smoothing"] = tcn is not None
+    if args.json:
+        print_json(summary)
+    elif summary["copied_through"]:
+        print(f"{dst}: the mask is empty on every frame; copied {src} through unchanged", file=sys.stderr)
+    else:
+        print(f"wrote {dst}: {summary['frames']} frames, {summary['frames_with_holes']} with holes, "
+              f"{summary['frames_per_second']:.2f} frames/s")
+    return 0
