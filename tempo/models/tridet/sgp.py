@@ -1,0 +1,68 @@
+"""The Scalable-Granularity Perception (SGP) block of TriDet's backbone."""
+import torch
+from torch import nn
+
+from .layers import AffineDropPath, ChannelLayerNorm, downsample_mask
+
+
+def long_kernel_size(window: int, k: float) -> int:
+    """Kernel of the wide window branch: Python round((w+1)*k), bumped to the next odd size."""
+    size = round((window + 1) * k)
+    return size + 1 if size % 2 == 0 else size
+
+
+class SGPBlock(nn.Module):
+    """out = x*mask + γ1·[fc(y)·relu(global_fc(mean_t y)) + (convw(y)+convkw(y))·psi(y) + y],  y = LN(pool(x));
+    out = out + γ2·MLP(GroupNorm16(out)).
+
+    Means and GroupNorm statistics run over the whole padded length (as official): padding changes valid outputs.
+    """
+
+    def __init__(self, dim: int, window: int = 1, stride: int = 1, k: float = 1.5, mlp_dim: int = None,
+                 drop_path: float = 0.0, downsample_type: str = "max"):
+        super().__init__()
+        if window % 2 != 1:
+            raise ValueError("SGP window size must be odd")
+        mlp_dim = mlp_dim or 4 * dim
+        long_kernel = long_kernel_size(window, k)
+        self.stride = stride
+        if stride == 1:
+            self.downsample = nn.Identity()
+        elif downsample_type == "max":
+            self.downsample = nn.MaxPool1d(stride + 1, stride=stride, padding=(stride + 1) // 2)
+        elif downsample_type == "avg":
+            self.downsample = nn.Sequential(nn.AvgPool1d(stride, stride=stride), nn.Conv1d(dim, dim, 1))
+        else:
+            raise ValueError(f"unknown downsample_type {downsample_type!r}")
+
+        self.ln = ChannelLayerNorm(dim)
+        self.gn = nn.GroupNorm(16, dim)
+        # Depthwise convs; the official code zero-initialises them (init_conv_vars = 0) and zeroes all biases.
+        self.psi = nn.Conv1d(dim, dim, window, padding=window // 2, groups=dim)
+        self.fc = nn.Conv1d(dim, dim, 1, groups=dim)
+        self.convw = nn.Conv1d(dim, dim, window, padding=window // 2, groups=dim)
+        self.convkw = nn.Conv1d(dim, dim, long_kernel, padding=long_kernel // 2, groups=dim)
+        self.global_fc = nn.Conv1d(dim, dim, 1, groups=dim)
+        self.mlp = nn.Sequential(nn.Conv1d(dim, mlp_dim, 1), nn.GELU(), nn.Conv1d(mlp_dim, dim, 1))
+        if drop_path > 0.0:
+            self.drop_path_out = AffineDropPath(dim, drop_path)
+            self.drop_path_mlp = AffineDropPath(dim, drop_path)
+        else:
+            self.drop_path_out = nn.Identity()
+            self.drop_path_mlp = nn.Identity()
+
+    def reset_sgp_params(self, std: float = 0.0):
+        for conv in (self.psi, self.fc, self.convw, self.convkw, self.global_fc):
+            nn.init.normal_(conv.weight, 0.0, std) if std > 0 else nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        length = x.shape[-1] // self.stride
+        x = self.downsample(x)
+        out_mask = downsample_mask(mask, length)
+        y = self.ln(x)
+        phi = torch.relu(self.global_fc(y.mean(dim=-1, keepdim=True)))
+        out = self.fc(y) * phi + (self.convw(y) + self.convkw(y)) * self.psi(y) + y
+        out = x * out_mask.to(x.dtype) + self.drop_path_out(out)
+        out = out + self.drop_path_mlp(self.mlp(self.gn(out)))
+        return out, out_mask

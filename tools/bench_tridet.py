@@ -1,0 +1,126 @@
+"""Benchmark TriDet with the THUMOS14 I3D config (16 M parameters, random weights).
+
+Times, for one video of T features (default 2304 = max_seq_len):
+  * network: backbone + neck + heads (eval, no grad),
+  * decode: Trident decoding + pre-NMS candidate selection,
+  * nms: multiclass Gaussian soft-NMS (tempo's PyTorch port) + conversion to seconds,
+  * train step: forward + loss + backward + AdamW step on a batch of 2 videos of T features.
+Weights are the official initialisation (classifier prior 0.01, so every level fills its pre-NMS top-k: the
+NMS load of a real THUMOS video). Prints a markdown table. Example:
+
+    python tools/bench_tridet.py --threads 2 --repeats 3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def machine(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(0)
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {torch.get_num_threads()} threads"
+
+
+def timed(fn, repeats: int, device: str):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        out = fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=str(REPO / "configs" / "tridet" / "thumos14_i3d.py"))
+    parser.add_argument("--length", type=int, default=2304, help="features per video (T)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--no-train", action="store_true", help="skip the training-step timing")
+    parser.add_argument("--json", action="store_true", help="also print the numbers as JSON")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    import tempo.models.tridet  # noqa: F401  (registers TriDet)
+    from tempo.models.tridet.postprocess import grid_to_seconds, run_nms
+    from tempo.registry import MODELS
+
+    cfg = Config.fromfile(args.config)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).to(args.device).eval()
+    feats = torch.rand(cfg.model.input_dim, args.length, device=args.device)
+    video = {"feats": feats, "fps": 30.0, "duration": args.length * 4 / 30.0, "feat_stride": 4,
+             "feat_num_frames": 16}
+
+    with torch.no_grad():
+        inputs, masks = model.pad_batch([feats], training=False)
+        t_net, out = timed(lambda: model.forward_heads(inputs, masks), args.repeats, args.device)
+        t_dec, cands = timed(lambda: model.video_candidates(out), args.repeats, args.device)
+
+        def nms():
+            dets = run_nms(cands, model.test_cfg)
+            dets["segments"] = grid_to_seconds(dets["segments"], 4, 16, 30.0, video["duration"])
+            return dets
+
+        t_nms, dets = timed(nms, args.repeats, "cpu")
+    rows = [("network (backbone + heads)", t_net), ("decode + pre-NMS selection", t_dec),
+            (f"soft-NMS ({len(cands['scores'])} candidates -> {len(dets['scores'])})", t_nms)]
+
+    if not args.no_train:
+        model.train()
+        optim = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.025)
+        train_len = min(args.length, model.max_seq_len)
+        batch = [{"feats": torch.rand(cfg.model.input_dim, train_len, device=args.device),
+                  "segments": torch.tensor([[10.0, 60.0], [200.0, 230.0], [500.0, 900.0]], device=args.device),
+                  "labels": torch.tensor([1, 5, 7], device=args.device)} for _ in range(2)]
+
+        def step():
+            optim.zero_grad()
+            loss = model.loss(batch)["final_loss"]
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            return loss
+
+        t_train, _ = timed(step, args.repeats, args.device)
+        rows.append((f"train step (batch 2 x T={train_len}, fwd+bwd+AdamW)", t_train))
+
+    params = sum(p.numel() for p in model.parameters())
+    print(f"TriDet {Path(args.config).name} ({params / 1e6:.1f} M params), T={args.length}, "
+          f"device: {args.device} ({machine(args.device)}), torch {torch.__version__}, median of {args.repeats}\n")
+    print("| stage | time (ms) |\n| --- | ---: |")
+    for name, seconds in rows:
+        print(f"| {name} | {seconds * 1000:.1f} |")
+    print(f"| end-to-end inference (network + decode + NMS) | {(t_net + t_dec + t_nms) * 1000:.1f} |")
+    if args.json:
+        print(json.dumps({name: seconds for name, seconds in rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
