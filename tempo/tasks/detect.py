@@ -1,0 +1,110 @@
+"""Temporal action detection on video files: features (cached) → TriDet → segments in seconds.
+
+Model sources, in the order ``ActionDetector`` tries them:
+- a tempo bundle ``X.safetensors`` with ``X.json`` beside it holding ``{"model", "features", "classes"}``
+  (what ``tools/export_default.py`` writes; the embedded default is one), or just the model config;
+- an official TriDet ``.pth.tar`` together with ``--config`` (a tempo config such as
+  ``configs/tridet/thumos14_i3d.py`` or the official merged config as JSON); official models
+  need the features they were trained on, so pass them with ``features=`` (``--features x.npy``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+DEFAULT_DETECTOR = WEIGHTS_DIR / "tridet_synth.safetensors"
+# What the embedded default was trained on (tempo synth videos are 15 fps): resample every video
+# to 15 fps so a feature always spans the same time, whatever the source frame rate.
+DEFAULT_FEATURES = {"backbone": "EfficientNetLite0", "layout": "detect", "fps": 15.0, "num_frames": 16,
+                    "stride": 4}
+
+
+def read_bundle_config(weights: Path) -> dict:
+    cfg_path = weights.with_name(weights.stem + ".json")
+    if not cfg_path.is_file():
+        raise InputError(weights, f"missing {cfg_path.name} beside the weights (model config)")
+    cfg = json.loads(cfg_path.read_text())
+    return cfg if "model" in cfg else {"model": cfg}
+
+
+class ActionDetector:
+    def __init__(self, checkpoint=None, config=None, device: str | None = None, min_score: float = 0.05):
+        import torch
+
+        self.checkpoint = checkpoint
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.min_score = min_score
+        self.model, self.features, self.classes = self._load(checkpoint, config)
+        self.model.to(self.device).eval()
+
+    def _load(self, checkpoint, config):
+        from ..models.tridet.checkpoint import load_official, load_tempo_checkpoint
+
+        if checkpoint is None:
+            checkpoint = DEFAULT_DETECTOR
+            if not checkpoint.is_file():
+                raise InputError(checkpoint, "the embedded default detector is not in this build; "
+                                 "pass --checkpoint (and --config)")
+        checkpoint = Path(checkpoint)
+        if not checkpoint.is_file():
+            raise InputError(checkpoint, "checkpoint not found")
+        if checkpoint.suffix == ".safetensors":
+            bundle = read_bundle_config(checkpoint)
+            model = load_tempo_checkpoint(checkpoint, bundle["model"])
+            return model, {**DEFAULT_FEATURES, **bundle.get("features", {})}, bundle.get("classes")
+        if config is None:
+            raise UsageError(f"{checkpoint}: an official checkpoint needs --config (e.g. configs/tridet/thumos14_i3d.py)")
+        model, features = _model_from_config(config)
+        load_official(model, checkpoint)
+        return model, features, None
+
+    def detect_features(self, feats: np.ndarray, fps: float, duration: float | None = None,
+                        video: str | None = None) -> list[dict]:
+        from ..models.tridet.predict import detect_segments
+
+        return detect_segments(self.model, feats, fps, self.features["stride"], self.features["num_frames"],
+                               duration=duration, label_names=self.classes, min_score=self.min_score,
+                               video=video)
+
+    def detect(self, video, features_file=None) -> list[dict]:
+        """Detections (best first) for one video file, or for precomputed features of it."""
+        from ..features.stage import extract_features
+        from ..io import probe
+
+        video = Path(video)
+        if features_file is not None:
+            info = probe(video) if video.exists() else None
+            feats = np.load(features_file)
+            fps = self.features.get("fps") or (info.fps if info else None)
+            if fps is None:
+                raise UsageError("with --features and no video file, the config must give the feature fps")
+            return self.detect_features(feats, fps, info.duration if info else None, str(video))
+        f = self.features
+        feats, meta = extract_features(video, f["backbone"], layout="detect", fps=f.get("fps"),
+                                       num_frames=f["num_frames"], stride=f["stride"])
+        return self.detect_features(feats, meta["fps"], meta["duration"], str(video))
+
+
+def _model_from_config(config):
+    """A tempo mmengine config (.py) or an official merged config (.json)."""
+    from mmengine.config import Config
+
+    from ..models.tridet.build import build_from_official_config, build_from_tempo_config
+
+    path = Path(config)
+    if not path.is_file():
+        raise InputError(path, "config not found")
+    if path.suffix == ".json":
+        official = json.loads(path.read_text())
+        ds = official.get("dataset", {})
+        return build_from_official_config(official), {"backbone": None, "layout": "detect", "fps": ds.get("default_fps"),
+                                                      "num_frames": ds["num_frames"], "stride": ds["feat_stride"]}
+    cfg = Config.fromfile(str(path))
+    features = {"backbone": None, "layout": "detect", "fps": cfg.get("feature_fps"),
+                "num_frames": cfg.get("num_frames", 16), "stride": cfg.get("feat_stride", 4)}
+    return build_from_tempo_config(cfg), features

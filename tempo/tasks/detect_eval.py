@@ -1,0 +1,90 @@
+"""``tempo evaluate detect``: run the detector over a THUMOS/ActivityNet-style dataset split and
+report mAP at each tIoU (ActivityNet-style AP, the official TriDet/ActionFormer evaluator).
+
+The dataset folder holds ``annotations/detect.json`` (``database`` → video id → ``subset``,
+``annotations``, and ``video`` = path relative to the folder, as ``tempo synth --task detect``
+writes) or ``--ann`` points at the JSON. Precomputed features (``--feat-dir`` with ``<vid>.npy``)
+replace video decoding, for official datasets that ship features only.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..progress import track
+
+HELP = "mAP@tIoU of the action detector on a dataset split"
+SPLIT_NAMES = {"test": ("test", "testing"), "val": ("val", "validation"), "train": ("train", "training")}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--split", default="test", help="subset to evaluate: test, val or train (default test)")
+    parser.add_argument("--ann", help="annotation JSON (default: DATA/annotations/detect.json)")
+    parser.add_argument("--feat-dir", help="folder of precomputed <video id>.npy features")
+    parser.add_argument("--config", help="model config for --checkpoint")
+    parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official .pth.tar (default: embedded)")
+    parser.add_argument("--tiou", default="thumos", help="thumos (0.3:0.7:0.1), anet (0.5:0.95:0.05) or a comma list")
+
+
+def tiou_thresholds(spec: str) -> list[float]:
+    if spec == "thumos":
+        return [0.3, 0.4, 0.5, 0.6, 0.7]
+    if spec == "anet":
+        return [round(0.5 + 0.05 * i, 2) for i in range(10)]
+    return [float(x) for x in spec.split(",")]
+
+
+def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, config=None, tiou="thumos") -> dict:
+    from ..eval.detection import evaluate_detection, load_ground_truth, predictions_from_detections
+    from .detect import ActionDetector
+
+    data = Path(data)
+    ann_path = Path(ann) if ann else data / "annotations" / "detect.json"
+    if not ann_path.is_file():
+        raise InputError(ann_path, "annotation file not found")
+    gt_doc = json.loads(ann_path.read_text())
+    names = SPLIT_NAMES.get(split, (split,))
+    videos = {vid: e for vid, e in gt_doc["database"].items() if e["subset"].lower() in names}
+    if not videos:
+        raise InputError(ann_path, f"no videos in split {split!r}")
+    detector = ActionDetector(checkpoint, config)
+    class_ids = _class_ids(gt_doc, detector.classes)
+    dets = []
+    for vid, entry in track(list(videos.items()), f"detecting ({split})"):
+        if feat_dir:
+            feats = np.load(Path(feat_dir) / f"{vid}.npy")
+            fps = detector.features.get("fps") or entry["fps"]
+            out = detector.detect_features(feats, fps, entry.get("duration"), vid)
+        else:
+            out = detector.detect(data / entry.get("video", f"videos/{vid}.mp4"))
+        for d in out:
+            dets.append({**d, "video": vid, "label": class_ids.get(d["label"], d["label_id"])})
+    gt_split = next(n for n in names if any(e["subset"].lower() == n for e in videos.values()))
+    result = evaluate_detection(load_ground_truth(gt_doc, gt_split), predictions_from_detections(dets),
+                                tiou_thresholds(tiou))
+    return {"split": split, "videos": len(videos), "detections": len(dets),
+            "tiou_thresholds": result["tiou_thresholds"], "mAP": result["mAP"],
+            "average_mAP": result["average_mAP"]}
+
+
+def _class_ids(gt_doc, model_classes) -> dict:
+    """Map the model's label names to the dataset's label ids (by name), so class order may differ."""
+    by_name = {}
+    for entry in gt_doc["database"].values():
+        for a in entry.get("annotations", []):
+            by_name[a["label"]] = a["label_id"]
+    return {name: by_name[name] for name in (model_classes or []) if name in by_name}
+
+
+def run(args) -> int:
+    result = evaluate(args.data, args.split, args.ann, args.feat_dir, args.checkpoint, args.config, args.tiou)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        thr = "  ".join(f"{t:.2f}: {m * 100:.2f}" for t, m in zip(result["tiou_thresholds"], result["mAP"]))
+        print(f"{result['videos']} videos ({result['split']}), mAP@tIoU {thr}")
+        print(f"average mAP: {result['average_mAP'] * 100:.2f}")
+    return 0
