@@ -1,0 +1,33 @@
+# Shared mmengine runtime of the BAM-DETR configs: the official optimisation recipe (bam_detr/train.py) with
+# mmengine parts. Children set: model, data, lr_drop / max_epochs, batch sizes.
+custom_imports = dict(
+    imports=["tempo.models.bam_detr", "tempo.models.tridet.runner_support", "tempo.data.grounding_dataset",
+             "tempo.eval.grounding"],
+    allow_failed_imports=False)
+
+lr = 1e-4
+weight_decay = 1e-4
+grad_clip = 0.1
+max_epochs = 200
+lr_drop = 80  # official StepLR(step_size=lr_drop, gamma=0.1) stepped per epoch
+lr_gamma = 0.1
+
+# AdamW over all parameters (no parameter groups in the official code), total-norm clipping at 0.1
+optim_wrapper = dict(type="OptimWrapper",
+                     optimizer=dict(type="AdamW", lr=lr, weight_decay=weight_decay, betas=(0.9, 0.999)),
+                     clip_grad=dict(max_norm=grad_clip))
+param_scheduler = [dict(type="StepLR", step_size=lr_drop, gamma=lr_gamma, by_epoch=True)]
+
+train_cfg = dict(type="EpochBasedTrainLoop", max_epochs=max_epochs, val_interval=1)
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")
+
+custom_hooks = [dict(type="TempoSafeCheckpointHook")]
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=50),
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    checkpoint=dict(type="CheckpointHook", interval=10, max_keep_ckpts=2),
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)
+randomness = dict(seed=2018)  # official --seed default

@@ -1,0 +1,43 @@
+# BAM-DETR for tempo's synthetic grounding benchmark (`tempo synth --task ground --preset small`) on the default
+# features: EfficientNet-Lite0 (1280-d) per clip and MiniLM (all-MiniLM-L6-v2, 384-d) text, either per token or
+# one sentence vector (then q_feat_type="pooler_output": a 1-token query). hidden_dim stays 256 (fixed by the
+# architecture, ~6.6 M parameters at least); feed-forward 256 gives 9.3 M parameters: 36 MB as float32
+# safetensors, 18 MB as float16 (store the shipped default in float16 to stay under 30 MB).
+_base_ = ["./_base_/bam_detr_runtime.py"]
+
+data_root = "data/synth_ground"
+clip_length = 2.0  # seconds per feature row (must match the extraction)
+video_dim = 1280
+text_dim = 384
+max_v_l = 75
+max_q_l = 32
+q_feat_type = "pooler_output"
+max_epochs = 60
+lr_drop = 40
+
+model = dict(
+    type="BAMDETRGrounder",
+    model=dict(v_feat_dim=video_dim + 2, t_feat_dim=text_dim, hidden_dim=256, nheads=8, num_queries=10,
+               enc_layers=2, dec_layers=2, dim_feedforward=256, dropout=0.1, input_dropout=0.5, n_input_proj=2,
+               max_q_l=max_q_l, use_txt_pos=False, aux_loss=True, quality_loss=True),
+    loss=dict(set_cost_span=10, set_cost_giou=1, set_cost_class=0, span_loss_coef=10, giou_loss_coef=1,
+              label_loss_coef=0, quality_loss_coef=2, boundary_loss_coef=1, lw_saliency=1.0, saliency_margin=0.2,
+              eos_coef=0.1),
+    test_cfg=dict(clip_length=clip_length, max_ts=None, nms_thd=0.3, max_before_nms=10, max_after_nms=10),
+)
+
+dataset_common = dict(type="GroundingFeatureDataset", v_feat_dirs=[data_root + "/features/video"],
+                      t_feat_dir=data_root + "/features/text", q_feat_type=q_feat_type, max_q_l=max_q_l,
+                      max_v_l=max_v_l, clip_len=clip_length, max_windows=5, use_tef=True)
+train_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=True),
+                        collate_fn=dict(type="grounding_collate"),
+                        dataset=dict(dataset_common, ann_file=data_root + "/train.jsonl"))
+val_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=False),
+                      collate_fn=dict(type="grounding_collate"),
+                      dataset=dict(dataset_common, ann_file=data_root + "/val.jsonl"))
+test_dataloader = dict(val_dataloader, dataset=dict(dataset_common, ann_file=data_root + "/test.jsonl"))
+val_evaluator = dict(type="TempoGroundingMetric", ann_file=data_root + "/val.jsonl", variant="bam", dataset="hl",
+                     match_number=False)
+test_evaluator = dict(val_evaluator, ann_file=data_root + "/test.jsonl")
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = [dict(type="StepLR", step_size=lr_drop, gamma=0.1, by_epoch=True)]
