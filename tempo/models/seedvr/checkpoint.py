@@ -1,0 +1,53 @@
+"""Loading official SeedVR checkpoints (plain state dicts: seedvr{,2}_ema_{3b,7b}.pth, ema_vae.pth) and the
+official text embeddings. The DiT is built on the meta device and the weights assigned, as the official
+loader does, so a 3B/7B model never exists twice in memory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .nadit import NaDiT
+from .vae import CausalVideoVAE, rename_legacy_keys
+
+
+def _load(path) -> dict:
+    state = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{path}: not a plain state dict of tensors")
+    return state
+
+
+def load_official_dit(path, **dit_kwargs) -> NaDiT:
+    """``dit_kwargs``: the NaDiT constructor arguments (e.g. ``Config.fromfile(configs/seedvr/seedvr_3b.py).model``
+    without ``type``). Strict: every key must match."""
+    with torch.device("meta"):
+        model = NaDiT(**dit_kwargs)
+    model.load_state_dict(_load(path), strict=True, assign=True)
+    return model.eval()
+
+
+def load_official_vae(path, **vae_kwargs) -> CausalVideoVAE:
+    """Renames the legacy attention keys; fails on missing keys (the official load is non-strict, but a
+    missing weight would silently stay random) and ignores unexpected ones."""
+    with torch.device("meta"):
+        model = CausalVideoVAE(**vae_kwargs)
+    result = model.load_state_dict(rename_legacy_keys(_load(path)), strict=False, assign=True)
+    if result.missing_keys:
+        raise ValueError(f"{path}: missing VAE weights {result.missing_keys[:5]}...")
+    return model.eval()
+
+
+def load_text_embedding(path) -> torch.Tensor:
+    """The official pos_emb.pt / neg_emb.pt: one (L, 5120) bfloat16 tensor each."""
+    emb = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if isinstance(emb, dict):
+        raise ValueError(f"{path}: expected a tensor")
+    return emb.float()
+
+
+def strip_type(cfg: dict) -> dict:
+    return {k: v for k, v in cfg.items() if k != "type"}
+
+
+__all__ = ["load_official_dit", "load_official_vae", "load_text_embedding", "strip_type"]
