@@ -26,6 +26,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    parser.add_argument("--reuse-videos", action="store_true",
+                        help="keep videos already in -o (same seed: detect and ground share scenes) and only "
+                             "write this task's annotations")
 
 
 def run(args) -> int:
@@ -35,7 +38,8 @@ def run(args) -> int:
         raise UsageError("--workers must be at least 1")
     preset = get_preset(args.task, args.preset)
     start = time.perf_counter()
-    paths = generate(args.task, preset, seed=args.seed, out_dir=args.output, workers=args.workers)
+    paths = generate(args.task, preset, seed=args.seed, out_dir=args.output, workers=args.workers,
+                     reuse_videos=args.reuse_videos)
     seconds = time.perf_counter() - start
     if args.json:
         print_json({"task": args.task, "preset": preset.name, "seed": args.seed, "videos": preset.num_videos,

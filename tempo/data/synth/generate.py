@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def _run(job):
     return WRITERS[job.task].make(job)
 
 
-def generate(task: str, preset="tiny", seed: int = 0, out_dir="synth", workers: int = 2) -> list:
+def generate(task: str, preset="tiny", seed: int = 0, out_dir="synth", workers: int = 2,
+             reuse_videos: bool = False) -> list:
     """Render, encode and annotate a dataset; returns the paths of the annotation files.
 
     Each video depends only on (seed, task family, split, index), never on ``workers``: the same
@@ -25,6 +27,12 @@ def generate(task: str, preset="tiny", seed: int = 0, out_dir="synth", workers: 
     """
     p = get_preset(task, preset)
     out = Path(out_dir)
+    if reuse_videos:  # read by the (forked) workers in writers/scene_video.py
+        os.environ["TEMPO_SYNTH_REUSE_VIDEOS"] = "1"
+        try:
+            return generate(task, p, seed, out_dir, workers)
+        finally:
+            os.environ.pop("TEMPO_SYNTH_REUSE_VIDEOS", None)
     jobs = jobs_for(task, p, seed, out)
     records = []
     with progress_bar(f"synth {task} ({p.name})", total=len(jobs)) as advance:

@@ -1,0 +1,84 @@
+"""Find the moments a sentence describes across a folder of clips (BAM-DETR).
+
+The folder is indexed once (features per 2-s clip, cached by content, so a second search over the
+same folder decodes nothing); every query then ranks moments across all clips. No length limit:
+long clips are searched in overlapping windows.
+
+Examples:
+  tempo ground clips/ "the small red triangle spins clockwise"
+  tempo ground clips/ --query-file queries.txt --top-k 5 -o results.csv
+  tempo ground clips/ "a person opens a door" --checkpoint model.ckpt   # official QVHighlights checkpoint
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+from ..errors import InputError, UsageError
+from ..progress import progress_bar
+from .common import print_json
+
+HELP = "rank moments matching a text query across a folder of clips"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("folder", help="folder of video clips (searched recursively)")
+    parser.add_argument("query", nargs="?", help="the text to search for")
+    parser.add_argument("--query-file", help="a text file with one query per line")
+    parser.add_argument("--top-k", type=int, default=10, help="moments to return per query (default 10)")
+    parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official BAM-DETR model.ckpt")
+    parser.add_argument("-o", "--output", help="write results to this .json or .csv file")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+
+
+def run(args) -> int:
+    from ..tasks.ground import MomentSearch
+
+    queries = [args.query] if args.query else []
+    if args.query_file:
+        path = Path(args.query_file)
+        if not path.is_file():
+            raise InputError(path, "query file not found")
+        queries += [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    if not queries or not all(q.strip() for q in queries):
+        raise UsageError("give a non-empty query or --query-file")
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputError(folder, "not a folder" if folder.exists() else "no such file or folder")
+    search = MomentSearch(args.checkpoint, device=args.device)
+    with progress_bar("indexing clips") as advance:
+        report = search.index_folder(folder, progress=lambda done, total, name: advance(1, f"indexing {name}"))
+    for path, reason in report.skipped.items():
+        print(f"skipped: {path}: {reason}", file=sys.stderr)
+    if not report.clips:
+        raise InputError(folder, "no readable video clips to search")
+    rows = []
+    for query in queries:
+        for rank, m in enumerate(search.search(query, top_k=args.top_k, folder=folder), 1):
+            rows.append({"query": query, "rank": rank, **m.to_dict()})
+    if args.output:
+        _write(Path(args.output), rows)
+    if args.json:
+        print_json({"results": rows, "clips": len(report.clips), "skipped": report.skipped})
+    elif not args.output:
+        for r in rows:
+            print(f"{r['rank']:>3}  {r['score']:.3f}  {r['start']:8.2f} – {r['end']:8.2f} s  {r['clip']}"
+                  + (f"   [{r['query']}]" if len(queries) > 1 else ""))
+    return 1 if report.skipped else 0
+
+
+def _write(path: Path, rows: list) -> None:
+    if path.suffix.lower() == ".csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=["query", "rank", "clip", "start", "end", "score"])
+        writer.writeheader()
+        writer.writerows(rows)
+        data = buf.getvalue()
+    else:
+        data = json.dumps(rows, indent=2)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(data)
+    tmp.replace(path)

@@ -1,0 +1,60 @@
+"""``tempo evaluate ground``: moment retrieval metrics on a QVHighlights-style split.
+
+Each query is grounded in its own video (the standard protocol): R1@{0.3,0.5,0.7}, mAP@{0.5,0.75},
+mAP averaged over tIoU 0.5:0.95 and mIoU, computed by ``tempo.eval.grounding`` (numbers identical
+to the official QVHighlights evaluation). The data folder is a ``tempo synth --task ground`` output
+(``annotations/ground_<split>.jsonl`` + ``videos/``) or ``--ann`` + ``--videos``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import InputError
+from ..progress import track
+
+HELP = "R1/mAP/mIoU of the grounding model on a dataset split"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--split", default="test", help="split to evaluate (default test)")
+    parser.add_argument("--ann", help="jsonl annotations (default: DATA/annotations/ground_<split>.jsonl)")
+    parser.add_argument("--videos", help="folder with <vid>.mp4 (default: DATA/videos)")
+    parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official model.ckpt (default: embedded)")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N queries")
+
+
+def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=None) -> dict:
+    from ..eval.grounding import evaluate_submission, load_jsonl, mr_r1
+    from .ground import MomentSearch
+
+    data = Path(data)
+    ann_path = Path(ann) if ann else data / "annotations" / f"ground_{split}.jsonl"
+    if not ann_path.is_file():
+        raise InputError(ann_path, "annotation file not found")
+    video_dir = Path(videos) if videos else data / "videos"
+    gt = load_jsonl(ann_path)[:limit]
+    search = MomentSearch(checkpoint)
+    submission = []
+    for row in track(gt, f"grounding ({split})"):
+        clip = str(video_dir / f"{row['vid']}.mp4")
+        if clip not in search.clips:
+            search.clips[clip], search.durations[clip] = search.clip_features(clip)
+        moments = search.search(row["query"], top_k=10, clips=[clip])
+        submission.append({"qid": row["qid"], "query": row["query"], "vid": row["vid"],
+                           "pred_relevant_windows": [[m.start, m.end, m.score] for m in moments]})
+    metrics = evaluate_submission(submission, gt, variant="bam", dataset="hl", match_number=True)
+    full = metrics["full"]
+    r1_03, _ = mr_r1(submission, gt, [0.3])
+    return {"split": split, "queries": len(gt), "R1@0.3": r1_03["0.3"], "R1@0.5": full["MR-R1"]["0.5"],
+            "R1@0.7": full["MR-R1"]["0.7"], "mAP@0.5": full["MR-mAP"]["0.5"],
+            "mAP@0.75": full["MR-mAP"]["0.75"], "mAP": full["MR-mAP"]["average"], "mIoU": full["MR-mIoU"]}
+
+
+def run(args) -> int:
+    result = evaluate(args.data, args.split, args.ann, args.videos, args.checkpoint, args.limit)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print("  ".join(f"{k}: {v}" for k, v in result.items()))
+    return 0
