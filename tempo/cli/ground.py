@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, UsageError
+from ..io.atomic import atomic_write
 from ..progress import progress_bar
 from .common import print_json
 
@@ -79,6 +80,4 @@ def _write(path: Path, rows: list) -> None:
         data = buf.getvalue()
     else:
         data = json.dumps(rows, indent=2)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(data)
-    tmp.replace(path)
+    atomic_write(path, data)

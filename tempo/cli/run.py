@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import atomic_write
 from ..io.discover import expand_inputs
 from ..pipeline import Pipeline
 from ..pipeline.cache import split_outputs
@@ -39,13 +40,13 @@ def run(args) -> int:
         arrays, values = split_outputs(ctx)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-            _atomic_write(out_dir / f"{path.stem}.json", json.dumps(values, indent=2).encode())
+            atomic_write(out_dir / f"{path.stem}.json", json.dumps(values, indent=2).encode())
             if arrays:
                 import io
 
                 buf = io.BytesIO()
                 np.savez(buf, **arrays)
-                _atomic_write(out_dir / f"{path.stem}.npz", buf.getvalue())
+                atomic_write(out_dir / f"{path.stem}.npz", buf.getvalue())
         return {"video": str(path), **values, "arrays": {k: list(v.shape) for k, v in arrays.items()}}
 
     result = run_each(expand_inputs(args.inputs), one, "running pipeline", debug=args.debug)
@@ -54,8 +55,3 @@ def run(args) -> int:
                     "computed": dict(pipeline.computed)})
     return result.exit_code
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    tmp.replace(path)

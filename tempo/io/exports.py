@@ -6,25 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic import atomic_write
+
 FORMATS = ("json", "csv", "srt", "vtt", "png")
-
-
-def _atomic_write(path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _rows(detections, by_time: bool = False) -> list[dict]:
@@ -38,7 +24,7 @@ def _rows(detections, by_time: bool = False) -> list[dict]:
 def write_json(detections, path, **meta) -> Path:
     """``{"detections": [...], **meta}``; segments in seconds."""
     doc = {**meta, "detections": _rows(detections)}
-    return _atomic_write(path, json.dumps(doc, indent=2).encode("utf8"))
+    return atomic_write(path, json.dumps(doc, indent=2).encode("utf8"))
 
 
 def write_csv(detections, path) -> Path:
@@ -50,7 +36,7 @@ def write_csv(detections, path) -> Path:
     writer.writeheader()
     for r in rows:
         writer.writerow({**r, "start": f"{r['start']:.3f}", "end": f"{r['end']:.3f}", "score": f"{r['score']:.4f}"})
-    return _atomic_write(path, buf.getvalue().encode("utf8"))
+    return atomic_write(path, buf.getvalue().encode("utf8"))
 
 
 def _timestamp(seconds: float, sep: str) -> str:
@@ -69,14 +55,14 @@ def write_srt(detections, path) -> Path:
     """SubRip: numbered cues in start-time order, ``HH:MM:SS,mmm`` times."""
     cues = [f"{i}\n{_timestamp(r['start'], ',')} --> {_timestamp(r['end'], ',')}\n{_cue_text(r)}\n"
             for i, r in enumerate(_rows(detections, by_time=True), 1)]
-    return _atomic_write(path, "\n".join(cues).encode("utf8"))
+    return atomic_write(path, "\n".join(cues).encode("utf8"))
 
 
 def write_vtt(detections, path) -> Path:
     """WebVTT: ``WEBVTT`` header, ``HH:MM:SS.mmm`` times, cues in start-time order."""
     cues = [f"{_timestamp(r['start'], '.')} --> {_timestamp(r['end'], '.')}\n{_cue_text(r)}\n"
             for r in _rows(detections, by_time=True)]
-    return _atomic_write(path, ("WEBVTT\n\n" + "\n".join(cues)).encode("utf8"))
+    return atomic_write(path, ("WEBVTT\n\n" + "\n".join(cues)).encode("utf8"))
 
 
 def write_timeline_png(detections, path, duration: float | None = None, title: str | None = None,
@@ -107,7 +93,7 @@ def write_timeline_png(detections, path, duration: float | None = None, title: s
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return _atomic_write(path, buf.getvalue())
+    return atomic_write(path, buf.getvalue())
 
 
 def export_detections(detections, stem, formats=FORMATS, duration: float | None = None, **meta) -> list[Path]:

@@ -188,8 +188,6 @@ class MomentSearch:
 
 def _load_grounder(checkpoint):
     """A tempo bundle (.safetensors + .json) or an official BAM-DETR ``model.ckpt``."""
-    import torch
-
     from ..models.bam_detr.checkpoint import load_official, load_tempo_checkpoint
 
     if checkpoint is None:

@@ -6,13 +6,7 @@ from tempo.models.onion_peel import TCN, load_official
 from tempo.models.onion_peel.demo import temporal_pass, to_uint8_truncated
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One torch thread: on this shared 2-core machine several threads spin against each other (10x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 TCN_TOL = 5e-4  # fixture README section 8 (recurrent over all frames)
 

@@ -9,13 +9,7 @@ from tempo.models.onion_peel import OPN, load_official
 from tempo.models.onion_peel.preprocess import preprocess
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One torch thread: on this shared 2-core machine several threads spin against each other (10x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @torch.no_grad()

@@ -1,0 +1,43 @@
+"""Feature files in the layouts the official pipelines read.
+
+* detect: ``<vid>.npy`` holding T×C (TriDet/ActionFormer read exactly this) + ``<vid>.json`` metadata
+  (fps, feat_stride, num_frames, duration, spans).
+* ground: ``<vid>.npz`` with key ``features`` of shape (n_clips, C) (Moment-DETR/QVHighlights layout; the
+  grounding dataset appends the 2 temporal-endpoint dims itself) + ``<vid>.json``.
+Every file is written to a temporary name and renamed, so a crash never leaves a half file.
+"""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..io.atomic import atomic_write
+
+
+def write_features(out_dir, vid: str, feats: np.ndarray, meta: dict) -> list[Path]:
+    """Write one video's features; returns the paths written (array file first)."""
+    out_dir = Path(out_dir)
+    buf = io.BytesIO()
+    if meta.get("layout", "detect") == "detect":
+        array_path = out_dir / f"{vid}.npy"
+        np.save(buf, feats)
+    else:
+        array_path = out_dir / f"{vid}.npz"
+        np.savez(buf, features=feats)
+    atomic_write(array_path, buf.getvalue())
+    info = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in meta.items()}
+    meta_path = out_dir / f"{vid}.json"
+    atomic_write(meta_path, json.dumps(info, indent=1).encode())
+    return [array_path, meta_path]
+
+
+def read_features(path) -> np.ndarray:
+    """Load a feature file of either layout."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        with np.load(path) as data:
+            return data["features"]
+    return np.load(path)
