@@ -4,15 +4,17 @@ The app owns no model logic: it calls ``tempo.tasks.ground.MomentSearch`` (the s
 ``tempo ground`` uses) and ``tempo.tasks.detect.ActionDetector`` (``tempo detect``).
 Everything the browser names is a path relative to ``root`` and is checked by ``safe_paths``.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Gradio reads the handlers' real annotations to inject
+# gr.SelectData into the row-click handler.
 import html
+import logging
 import urllib.parse
 from pathlib import Path
 
 from ..errors import TempoError
 from .safe_paths import list_folders, resolve_under_root
 
+log = logging.getLogger(__name__)
 RESULT_HEADERS = ["rank", "clip", "start", "end", "score"]
 
 
@@ -192,4 +194,5 @@ def launch(root, host: str = "127.0.0.1", port: int | None = None, auth: str | N
     app = build_app(root, search_checkpoint, detect_checkpoint)
     auth_pair = tuple(auth.split(":", 1)) if auth else None
     return app.launch(server_name=host, server_port=port, auth=auth_pair, allowed_paths=[str(app.tempo_root)],
-                      prevent_thread_lock=prevent_thread_lock, quiet=True)
+                      prevent_thread_lock=prevent_thread_lock, quiet=True,
+                      show_error=True)
