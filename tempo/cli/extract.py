@@ -1,0 +1,74 @@
+"""Extract backbone features from videos (cached by content) into feature files.
+
+Layouts: ``detect`` writes <video>.npy (T×C, TriDet/ActionFormer) and ``ground`` writes <video>.npz with
+key ``features`` (one row per --clip-len seconds, Moment-DETR/QVHighlights); both add <video>.json with
+fps, stride, window length, duration and each feature's time span.
+Under ``torchrun --nproc_per_node N tempo extract ...`` each process takes every N-th video.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UsageError
+from ..io.discover import expand_inputs
+from .common import print_json, run_each
+
+HELP = "extract backbone features from videos into .npy/.npz files (cached)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("inputs", nargs="+", help="video files and/or folders")
+    parser.add_argument("-o", "--output", required=True, help="folder for the feature files")
+    parser.add_argument("--backbone", default="EfficientNetLite0",
+                        help="registered backbone: EfficientNetLite0 (default, bundled weights), I3D, SlowFast, "
+                             "X3D, TSN, TSM, VideoMAE, MMActionRecognizer")
+    parser.add_argument("--config", default=None, help="mmaction2 config file (mmaction backbones)")
+    parser.add_argument("--checkpoint", default=None, help="backbone weights (mmaction backbones)")
+    parser.add_argument("--allow-random-init", action="store_true",
+                        help="build an mmaction backbone without weights (testing only: features mean nothing)")
+    parser.add_argument("--layout", choices=["detect", "ground"], default="detect")
+    parser.add_argument("--fps", type=float, default=None, help="decode rate (default: native)")
+    parser.add_argument("--num-frames", type=int, default=16, help="frames per feature window (detect)")
+    parser.add_argument("--stride", type=int, default=4, help="frames between feature windows (detect)")
+    parser.add_argument("--frame-step", type=int, default=None,
+                        help="per-frame backbones: sample every k-th frame (default: --stride)")
+    parser.add_argument("--clip-len", type=float, default=2.0, help="seconds per feature (ground)")
+    parser.add_argument("--size", type=int, default=None, help="short side after resize (default: backbone's)")
+    parser.add_argument("--no-crop", action="store_true", help="keep the whole resized frame (no centre crop)")
+    parser.add_argument("--fp16", action="store_true", help="store features as float16")
+
+
+def run(args) -> int:
+    from ..features import feature_pipeline, write_features
+    from ..features.distributed import distributed_group, shard
+
+    if args.checkpoint and not Path(args.checkpoint).is_file():
+        raise UsageError(f"{args.checkpoint}: checkpoint not found")
+    extra = {"allow_random_init": True} if args.allow_random_init else {}
+    try:
+        pipeline = feature_pipeline(args.backbone, config=args.config, checkpoint=args.checkpoint,
+                                    backbone_kwargs=extra, layout=args.layout, fps=args.fps,
+                                    num_frames=args.num_frames, stride=args.stride, frame_step=args.frame_step,
+                                    clip_len=args.clip_len, size=args.size, crop=not args.no_crop, fp16=args.fp16)
+        pipeline.stages[0].backbone  # unknown names and missing checkpoints fail here, once
+    except (KeyError, ValueError, TypeError) as exc:
+        raise UsageError(f"backbone {args.backbone!r}: {exc}") from None
+    out_dir = Path(args.output)
+
+    def one(path: Path) -> dict:
+        ctx = pipeline.run(path)
+        meta = {**ctx["feature_meta"], "spans": ctx["spans"], "video": str(path)}
+        files = write_features(out_dir, path.stem, ctx["features"], meta)
+        return {"video": str(path), "features": str(files[0]), "shape": list(ctx["features"].shape)}
+
+    with distributed_group() as (rank, world):
+        paths = shard(expand_inputs(args.inputs), rank, world)
+        label = "extracting features" + (f" (rank {rank}/{world})" if world > 1 else "")
+        result = run_each(paths, one, label, debug=args.debug)
+    if args.json:
+        print_json({"results": list(result.ok.values()), "failed": result.failed,
+                    "computed": dict(pipeline.computed), "rank": rank, "world_size": world})
+    else:
+        for r in result.ok.values():
+            print(f"{r['video']}: {r['shape'][0]}x{r['shape'][1]} -> {r['features']}")
+    return result.exit_code

@@ -1,0 +1,117 @@
+"""The two backbone interfaces every feature extractor implements, and shared pixel helpers.
+
+* ``FrameBackbone``: one image at a time. ``forward_frames(frames uint8 N×H×W×3) -> N×C``.
+  A feature window is the mean of the frames it samples.
+* ``ClipBackbone``: a short clip at a time. ``forward_clips(clips uint8 K×T×H×W×3) -> K×C``,
+  where T is ``num_frames`` (the frames the model was built for) when that is fixed.
+
+Both load their network lazily (``.model``), so building one to ask for ``weights_id()`` (which enters
+the cache key) is cheap: a cached re-run never loads weights.
+"""
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from ..pipeline.fingerprint import file_fingerprint
+
+
+class Backbone:
+    kind: ClassVar[str] = "frame"  # "frame" or "clip"
+    feature_dim: int
+    input_size: int  # square side the network expects after resize + centre crop
+    mean: tuple = (0.0, 0.0, 0.0)  # on the 0..255 scale, RGB
+    std: tuple = (1.0, 1.0, 1.0)
+
+    def __init__(self):
+        self._model = None
+        self._lock = threading.Lock()
+
+    # -- weights -----------------------------------------------------------------------------------
+    def load_model(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    model = self.load_model()
+                    model.eval()
+                    for p in model.parameters():
+                        p.requires_grad_(False)
+                    self._model = model
+        return self._model
+
+    def weights_id(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"type": type(self).__name__, "kind": self.kind, "feature_dim": self.feature_dim,
+                "input_size": self.input_size}
+
+    # -- pixels ------------------------------------------------------------------------------------
+    def normalise(self, frames: np.ndarray):
+        """uint8 (..., H, W, 3) -> float tensor (..., 3, H, W), (x - mean) / std."""
+        import torch
+
+        x = torch.from_numpy(np.ascontiguousarray(frames)).float()
+        x = x.movedim(-1, -3)
+        mean = torch.tensor(self.mean, dtype=torch.float32).view(3, 1, 1)
+        std = torch.tensor(self.std, dtype=torch.float32).view(3, 1, 1)
+        return (x - mean) / std
+
+
+class FrameBackbone(Backbone):
+    kind = "frame"
+
+    def forward_frames(self, frames: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ClipBackbone(Backbone):
+    kind = "clip"
+    num_frames: int | None = None  # frames per clip the network needs (None: any)
+
+    def forward_clips(self, clips: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {**super().describe(), "num_frames": self.num_frames}
+
+
+def resize_short_side(frames: np.ndarray, size: int) -> np.ndarray:
+    """Resize (N, H, W, 3) uint8 so the short side is ``size`` (area filter: no aliasing)."""
+    h, w = frames.shape[1:3]
+    if min(h, w) == size:
+        return frames
+    nh, nw = short_side_size(h, w, size)
+    return np.stack([cv2.resize(f, (nw, nh), interpolation=cv2.INTER_AREA) for f in frames])
+
+
+def short_side_size(h: int, w: int, size: int) -> tuple[int, int]:
+    if h <= w:
+        return size, max(1, round(w * size / h))
+    return max(1, round(h * size / w)), size
+
+
+def center_crop(frames: np.ndarray, crop: int | None) -> np.ndarray:
+    """Centre crop (..., H, W, 3) to crop×crop; None keeps the whole (resized) frame."""
+    if not crop:
+        return frames
+    h, w = frames.shape[-3:-1]
+    if h < crop or w < crop:
+        raise ValueError(f"cannot crop {crop}x{crop} from {w}x{h}")
+    top, left = (h - crop) // 2, (w - crop) // 2
+    return frames[..., top:top + crop, left:left + crop, :]
+
+
+def prepare_frames(frames: np.ndarray, size: int, crop: int | None) -> np.ndarray:
+    return center_crop(resize_short_side(frames, size), crop)
+
+
+def file_weights_id(path) -> str:
+    return "file:" + file_fingerprint(path)

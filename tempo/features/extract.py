@@ -1,0 +1,147 @@
+"""Stream a video through a backbone into one feature array (T × C) plus its metadata.
+
+Memory is bounded: frames are decoded ``chunk_size`` at a time (already resized by the decoder);
+a per-frame backbone folds each chunk into the window sums at once, a clip backbone keeps only the
+frames that windows still waiting for their last frame need.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ..io import VideoReader, probe
+from .base import Backbone, center_crop, short_side_size
+from .windows import WindowPlan, detect_windows, ground_windows
+
+LAYOUTS = ("detect", "ground")
+
+
+@dataclass
+class FeatureConfig:
+    """How features are cut from a video (everything here enters the cache key).
+
+    layout: "detect" (T×C over sliding windows, TriDet/ActionFormer) or "ground" (one feature per
+        ``clip_len`` seconds, Moment-DETR/QVHighlights).
+    fps: decode rate; None keeps the native rate.
+    num_frames, stride: window length and step in decoded frames (detect layout).
+    frame_step: sampling step of a per-frame backbone (default: stride).
+    clip_len: seconds per grounding clip.
+    size: short side after resize (default: the backbone's input size); crop: centre crop side
+        (True: the backbone's input size; False/0: keep the whole resized frame).
+    fp16: store features as float16.
+    """
+
+    layout: str = "detect"
+    fps: float | None = None
+    num_frames: int = 16
+    stride: int = 4
+    frame_step: int | None = None
+    clip_len: float = 2.0
+    size: int | None = None
+    crop: int | bool = True
+    fp16: bool = False
+    chunk_size: int = 64
+
+    def __post_init__(self):
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, not {self.layout!r}")
+        if self.num_frames < 1 or self.stride < 1 or (self.frame_step is not None and self.frame_step < 1):
+            raise ValueError("num_frames, stride and frame_step must be >= 1")
+        if self.clip_len <= 0 or (self.fps is not None and self.fps <= 0):
+            raise ValueError("clip_len and fps must be > 0")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Return (features (T, C), spans (T, 2) seconds, metadata). ``on_frames(n)`` reports decode progress."""
+    info = probe(video)
+    size = cfg.size or backbone.input_size
+    crop = backbone.input_size if cfg.crop is True else (int(cfg.crop) or None)
+    h, w = short_side_size(info.height, info.width, size)
+    reader = VideoReader(video, width=w, height=h)
+    if cfg.fps:
+        order = reader.indices_at_fps(cfg.fps)
+        fps = float(cfg.fps)
+        times = np.arange(len(order)) / fps
+    else:
+        order = np.arange(len(reader))
+        fps = float(reader.fps)
+        times = reader.frame_times()
+    step = cfg.frame_step or cfg.stride
+    if cfg.layout == "detect":
+        plan = detect_windows(len(order), fps, cfg.num_frames, cfg.stride, step)
+    else:
+        plan = ground_windows(times, reader.duration, cfg.clip_len, step)
+
+    def decoded(positions):
+        for start in range(0, len(positions), cfg.chunk_size):
+            pos = positions[start:start + cfg.chunk_size]
+            frames = center_crop(reader.get_frames(order[pos]), crop)
+            if on_frames:
+                on_frames(len(pos))
+            yield pos, frames
+
+    if backbone.kind == "frame":
+        feats = _pool_frames(plan, backbone, decoded)
+    else:
+        feats = _run_clips(plan, backbone, decoded, backbone.num_frames or cfg.num_frames)
+    feats = feats.astype(np.float16 if cfg.fp16 else np.float32)
+    meta = {"layout": cfg.layout, "backbone": backbone.describe(), "fps": fps, "native_fps": float(reader.fps),
+            "duration": float(reader.duration), "n_frames": int(len(order)), "n_features": int(len(plan)),
+            "feature_dim": int(feats.shape[1]), "dtype": str(feats.dtype), "frame_step": int(step),
+            "size": int(size), "crop": crop}
+    if cfg.layout == "detect":
+        meta.update(feat_stride=cfg.stride, num_frames=cfg.num_frames)
+    else:
+        meta.update(clip_len=cfg.clip_len)
+    return feats, plan.spans.astype(np.float32), meta
+
+
+def _pool_frames(plan: WindowPlan, backbone, decoded) -> np.ndarray:
+    """Each sampled frame runs through the backbone once; windows average their samples."""
+    sampled = [plan.sampled(i) for i in range(len(plan))]
+    needed = np.unique(np.concatenate(sampled))
+    rows = np.concatenate([np.full(len(s), i) for i, s in enumerate(sampled)])
+    cols = np.searchsorted(needed, np.concatenate(sampled))
+    vals = np.concatenate([np.full(len(s), 1.0 / len(s)) for s in sampled])
+    weights = sparse.csc_matrix((vals, (rows, cols)), shape=(len(plan), len(needed)))
+    out = np.zeros((len(plan), backbone.feature_dim), np.float64)
+    done = 0
+    for pos, frames in decoded(needed):
+        f = backbone.forward_frames(frames).astype(np.float64)
+        out += weights[:, done:done + len(pos)] @ f
+        done += len(pos)
+    return out
+
+
+def _run_clips(plan: WindowPlan, backbone, decoded, clip_frames: int) -> np.ndarray:
+    """Windows run as soon as their last frame is decoded; frames no pending window needs are dropped."""
+    clips = [plan.clip_positions(i, clip_frames) for i in range(len(plan))]
+    needed = np.unique(np.concatenate(clips))
+    last = np.array([c.max() for c in clips])
+    first = np.array([c.min() for c in clips])
+    results: list[np.ndarray] = []
+    buffer: dict[int, np.ndarray] = {}
+    nxt = 0  # next window to run (windows end in increasing order)
+
+    def flush(upto):
+        nonlocal nxt
+        while nxt < len(plan) and last[nxt] <= upto:
+            group = []
+            while nxt < len(plan) and last[nxt] <= upto and len(group) < max(1, getattr(backbone, "batch_size", 4)):
+                group.append(np.stack([buffer[int(p)] for p in clips[nxt]]))
+                nxt += 1
+            results.append(backbone.forward_clips(np.stack(group)))
+
+    for pos, frames in decoded(needed):
+        buffer.update(zip(pos.tolist(), frames))
+        flush(int(pos[-1]))
+        keep_from = first[nxt] if nxt < len(plan) else np.inf  # window starts never go back
+        for p in [p for p in buffer if p < keep_from]:
+            del buffer[p]
+    flush(np.inf)
+    return np.concatenate(results)

@@ -1,0 +1,265 @@
+"""mmaction2 recognizers as clip backbones, and every workaround mmaction2 1.2.0 needs, in one place.
+
+Workarounds (see DESIGN.md "Environment facts"):
+- the wheel lacks ``mmaction/models/localizers/drn/`` (upstream issue #2714) although
+  ``localizers/__init__`` imports it: we register a stub module first;
+- with ``transformers`` installed mmaction enables its multimodal models, which want ``timm``
+  (unusable beside this CPU torch): we set ``WITH_MULTIMODAL = False`` before importing models;
+- only ``mmcv-lite`` is installed (recognizers need no compiled ops);
+- configs that use ``mmaction::`` base paths need ``pkg_resources`` (setuptools < 81): we say so
+  clearly instead of failing deep inside mmengine;
+- configs name ImageNet/torchvision ``pretrained`` weights that would be downloaded at build time:
+  we clear them, the user's checkpoint is loaded afterwards.
+
+Features are the backbone's output pooled over time and space (SlowFast: both pathways pooled and
+concatenated, as its head does; VideoMAE: the backbone's own mean-pooled, normalised token).
+Documented shapes for the presets: I3D 2048, SlowFast 2304, X3D 432, TSN 2048, TSM 2048, VideoMAE 768.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+from ..pipeline.fingerprint import stable_hash
+from ..registry import BACKBONES
+from .base import ClipBackbone, file_weights_id, prepare_frames
+
+PRESETS = {  # name -> (config under mmaction's bundled configs, feature_dim)
+    "I3D": ("recognition/i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py", 2048),
+    "SlowFast": ("recognition/slowfast/slowfast_r50_8xb8-4x16x1-256e_kinetics400-rgb.py", 2304),
+    "X3D": ("recognition/x3d/x3d_m_16x5x1_facebook-kinetics400-rgb.py", 432),
+    "TSN": ("recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x8-100e_kinetics400-rgb.py", 2048),
+    "TSM": ("recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.py", 2048),
+    "VideoMAE": ("recognition/videomae/vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400.py", 768),
+}
+
+
+def import_mmaction():
+    """Import mmaction2 with its models registered, applying the workarounds above once."""
+    if "mmaction.models" in sys.modules:
+        return sys.modules["mmaction"]
+    try:
+        with warnings.catch_warnings():  # mmcv-lite warns that its compiled ops are absent: none are used
+            warnings.simplefilter("ignore")
+            import mmcv  # noqa: F401
+        import mmaction
+        import mmaction.utils.dependency as dependency
+    except ImportError as exc:
+        raise ImportError("mmaction2 backbones need mmaction2==1.2.0 and mmcv-lite==2.1.0 "
+                          f"(pip install mmaction2 mmcv-lite importlib_metadata): {exc}") from exc
+    dependency.WITH_MULTIMODAL = False
+    drn = "mmaction.models.localizers.drn"
+    # look on disk: asking importlib would import mmaction.models, the very import that fails
+    if not (Path(mmaction.__file__).parent / "models" / "localizers" / "drn").is_dir() and drn not in sys.modules:
+        pkg, mod = types.ModuleType(drn), types.ModuleType(drn + ".drn")
+        pkg.__path__ = []
+
+        class DRN:  # placeholder: the localizer itself is absent from the wheel
+            def __init__(self, *args, **kwargs):
+                raise ImportError("mmaction2's DRN localizer is missing from its wheel")
+
+        mod.DRN = DRN
+        pkg.drn = mod
+        sys.modules[drn], sys.modules[drn + ".drn"] = pkg, mod
+    with warnings.catch_warnings():  # "Fail to import MultiScaleDeformableAttention": a detection op, unused
+        warnings.simplefilter("ignore")
+        import mmaction.models  # noqa: F401  (registers recognizers)
+
+    return mmaction
+
+
+def bundled_config_dir() -> Path:
+    spec = importlib.util.find_spec("mmaction")
+    if spec is None:
+        raise ImportError("mmaction2 is not installed")
+    return Path(spec.submodule_search_locations[0]) / ".mim" / "configs"
+
+
+def resolve_config(config: str) -> Path:
+    """A user config file, or a path relative to mmaction's bundled configs."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    bundled = bundled_config_dir() / config
+    if bundled.is_file():
+        return bundled
+    raise InputError(config, "mmaction2 config not found (give a file, or a path under mmaction's configs/)")
+
+
+def load_config(path: Path):
+    from mmengine.config import Config
+
+    if "mmaction::" in path.read_text() and importlib.util.find_spec("pkg_resources") is None:
+        raise ImportError(f"{path}: configs with 'mmaction::' bases need pkg_resources (pip install 'setuptools<81')")
+    return Config.fromfile(str(path))
+
+
+def _clear_pretrained(cfg):
+    """Drop download-at-build-time weights anywhere in the model config (user weights come later)."""
+    if isinstance(cfg, dict):
+        for key in list(cfg):
+            if key == "pretrained" and isinstance(cfg[key], str):
+                cfg[key] = None
+            elif key == "init_cfg" and isinstance(cfg[key], dict) and cfg[key].get("type") == "Pretrained":
+                cfg[key] = None
+            else:
+                _clear_pretrained(cfg[key])
+    elif isinstance(cfg, list):
+        for item in cfg:
+            _clear_pretrained(item)
+
+
+def test_sampling(cfg) -> tuple[int, int]:
+    """(frames per clip, crop size) from the config's test pipeline: what the model was evaluated on."""
+    pipeline = cfg.get("test_pipeline") or cfg.get("val_pipeline") or []
+    frames, crop = None, 224
+    for step in pipeline:
+        if step.get("type") in ("SampleFrames", "UniformSample", "DenseSampleFrames"):
+            clip_len, num_clips = step.get("clip_len", 1), step.get("num_clips", 1)
+            frames = clip_len if clip_len > 1 else num_clips  # 2-D recognizers see num_clips segments
+        if "crop_size" in step:
+            size = step["crop_size"]
+            crop = size if isinstance(size, int) else size[0]
+    return frames or 16, crop
+
+
+def load_checkpoint_state(path) -> dict:
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise InputError(path, f"cannot load checkpoint safely (weights_only): {str(exc).splitlines()[0]}") from None
+    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise InputError(path, "checkpoint holds no state_dict")
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+@BACKBONES.register_module()
+class MMActionRecognizer(ClipBackbone):
+    """Any mmaction2 recognizer config as a clip backbone.
+
+    Args:
+        config: an mmaction2 config file, or a path relative to mmaction's bundled ``configs/``.
+        checkpoint: the trained weights (an mmaction2 ``.pth``); required unless ``allow_random_init``.
+        allow_random_init: build with random weights (tests only: features mean nothing).
+        num_frames: frames per clip (default: the config's test-time ``clip_len``, or segments for 2-D).
+        input_size: crop size (default: the config's test-time crop).
+        seed: random init seed (random init only).
+        cfg_options: overrides merged into the config, mmengine style ({"model.backbone.depth": 1}).
+    """
+
+    feature_dim = 0
+
+    def __init__(self, config: str, checkpoint: str | None = None, allow_random_init: bool = False,
+                 num_frames: int | None = None, input_size: int | None = None, seed: int = 0,
+                 batch_size: int = 4, feature_dim: int | None = None, pretrained: bool | None = None,
+                 cfg_options: dict | None = None):
+        super().__init__()
+        if pretrained is False:
+            allow_random_init = True
+        if checkpoint is None and not allow_random_init:
+            raise UsageError(f"{type(self).__name__} needs a checkpoint (--checkpoint PATH); random weights only "
+                             "with allow_random_init=True")
+        import_mmaction()
+        self.config_path = resolve_config(config)
+        self.cfg = load_config(self.config_path)
+        if cfg_options:
+            self.cfg.merge_from_dict(dict(cfg_options))
+        _clear_pretrained(self.cfg.model)
+        clip_frames, crop = test_sampling(self.cfg)
+        self.num_frames = num_frames or clip_frames
+        self.input_size = input_size or crop
+        pre = self.cfg.model.get("data_preprocessor") or {}
+        self.mean = tuple(pre.get("mean", (123.675, 116.28, 103.53)))
+        self.std = tuple(pre.get("std", (58.395, 57.12, 57.375)))
+        self.is_2d = self.cfg.model.get("type") == "Recognizer2D"
+        self.checkpoint = checkpoint
+        self.seed = seed
+        self.batch_size = batch_size
+        if feature_dim:
+            self.feature_dim = feature_dim
+
+    def weights_id(self) -> str:
+        model = stable_hash(self.cfg.model.to_dict())
+        if self.checkpoint is None:
+            return f"random:{self.seed}:{model}"
+        return f"{file_weights_id(self.checkpoint)}:{model}"
+
+    def load_model(self):
+        import torch
+        from mmaction.registry import MODELS
+        from mmengine.registry import DefaultScope
+
+        torch.manual_seed(self.seed)
+        with DefaultScope.overwrite_default_scope("mmaction"):
+            model = MODELS.build(self.cfg.model)
+        if self.checkpoint is not None:
+            state = load_checkpoint_state(self.checkpoint)
+            result = model.load_state_dict(state, strict=False)
+            missing = [k for k in result.missing_keys if k.startswith("backbone.")]
+            if missing:
+                raise InputError(self.checkpoint, f"checkpoint does not fit {self.config_path.name}: "
+                                 f"{len(missing)} backbone weights missing (e.g. {missing[0]})")
+        return model
+
+    def _pool(self, out, num_clips: int):
+        import torch
+
+        if isinstance(out, (tuple, list)):  # SlowFast: one tensor per pathway
+            return torch.cat([self._pool(o, num_clips) for o in out], dim=1)
+        if out.dim() == 5:  # (K, C, T, H, W)
+            return out.mean(dim=(2, 3, 4))
+        if out.dim() == 4:  # 2-D recognizer: (K*T, C, H, W), averaged over the segments like its consensus
+            return out.mean(dim=(2, 3)).view(num_clips, -1, out.shape[1]).mean(dim=1)
+        return out  # (K, C): already pooled (VideoMAE)
+
+    def forward_clips(self, clips: np.ndarray) -> np.ndarray:
+        """(K, T, H, W, 3) uint8 RGB -> (K, feature_dim). T is resampled to ``num_frames`` and frames whose
+        short side is not ``input_size`` are resized and centre-cropped."""
+        import torch
+
+        k, t = clips.shape[:2]
+        if t != self.num_frames:
+            clips = clips[:, np.linspace(0, t, self.num_frames, endpoint=False).astype(int)]
+        if clips.shape[2:4] != (self.input_size, self.input_size):
+            flat = prepare_frames(clips.reshape(-1, *clips.shape[2:]), self.input_size, self.input_size)
+            clips = flat.reshape(k, self.num_frames, *flat.shape[1:])
+        outs = []
+        with torch.inference_mode():
+            for start in range(0, k, self.batch_size):
+                x = self.normalise(clips[start:start + self.batch_size])  # (B, T, 3, H, W)
+                b = x.shape[0]
+                if self.is_2d:
+                    x = x.reshape(-1, *x.shape[2:])
+                else:
+                    x = x.permute(0, 2, 1, 3, 4)  # NCTHW
+                outs.append(self._pool(self.model.backbone(x), b))
+        return torch.cat(outs).float().numpy()
+
+
+def _preset(name: str):
+    config, dim = PRESETS[name]
+
+    def __init__(self, config: str = config, checkpoint: str | None = None, allow_random_init: bool = False,
+                 **kwargs):
+        kwargs.setdefault("feature_dim", dim)
+        MMActionRecognizer.__init__(self, config, checkpoint, allow_random_init, **kwargs)
+
+    cls = type(name, (MMActionRecognizer,), {"__init__": __init__, "feature_dim": dim,
+                                              "__doc__": f"mmaction2 {name} ({dim}-d features); config: {config}"})
+    cls.__module__ = __name__
+    return BACKBONES.register_module(name=name, module=cls)
+
+
+I3D, SlowFast, X3D, TSN, TSM, VideoMAE = (_preset(n) for n in PRESETS)

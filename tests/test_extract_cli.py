@@ -1,0 +1,78 @@
+"""``tempo extract``: folders with bad files, both layouts, and torchrun sharding over 2 CPU processes."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media import make_video
+from tempo.cli import main
+from tempo.features import extract_features
+from tempo.features.output import read_features
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    d = tmp_path_factory.mktemp("videos")
+    for i in range(4):
+        make_video(d / f"v{i}.mp4", n=20 + 4 * i, width=64, height=48, fps=10)
+    return d
+
+
+def test_folder_run_goes_past_a_bad_file(folder, tmp_path, capsys):
+    bad = tmp_path / "in"
+    bad.mkdir()
+    (bad / "broken.mp4").write_bytes(b"not a video")
+    src = folder / "v0.mp4"
+    (bad / "good.mp4").write_bytes(src.read_bytes())
+    code = main(["extract", str(bad), "-o", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")])
+    assert code == 1
+    assert "broken.mp4" in capsys.readouterr().err
+    feats = np.load(tmp_path / "out" / "good.npy")
+    meta = json.loads((tmp_path / "out" / "good.json").read_text())
+    assert feats.shape == ((20 - 16) // 4 + 1, 1280) and meta["feat_stride"] == 4 and meta["num_frames"] == 16
+    assert len(meta["spans"]) == len(feats)
+    assert not (tmp_path / "out" / "broken.npy").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # nothing half-written
+
+
+def test_ground_layout_writes_moment_detr_npz(folder, tmp_path):
+    code = main(["extract", str(folder / "v3.mp4"), "-o", str(tmp_path), "--layout", "ground", "--clip-len", "1",
+                 "--fp16", "--cache-dir", str(tmp_path / "cache")])
+    assert code == 0
+    with np.load(tmp_path / "v3.npz") as data:
+        assert list(data.files) == ["features"]
+        assert data["features"].shape == (4, 1280) and data["features"].dtype == np.float16  # 3.2 s, 1 s clips
+    assert json.loads((tmp_path / "v3.json").read_text())["clip_len"] == 1.0
+
+
+def test_unknown_backbone_and_missing_weights_are_usage_errors(folder, tmp_path):
+    assert main(["extract", str(folder), "-o", str(tmp_path), "--backbone", "NoSuchNet"]) == 2
+    assert main(["extract", str(folder), "-o", str(tmp_path), "--backbone", "X3D"]) == 2
+
+
+def test_torchrun_two_processes_share_the_work(folder, tmp_path):
+    torchrun = Path(sys.executable).parent / "torchrun"
+    if not torchrun.exists():
+        pytest.skip("torchrun not installed")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TEMPO_PROGRESS": "0"}
+    logs = tmp_path / "logs"
+    proc = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "--log-dir", str(logs),
+                           "--redirects", "1", "-m", "tempo", "extract", str(folder), "-o", str(out),
+                           "--cache-dir", str(cache), "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reports = [json.loads(p.read_text()) for p in logs.rglob("stdout.log")]
+    assert sorted(r["rank"] for r in reports) == [0, 1]
+    for r in reports:  # each rank computed its own half, and only that
+        assert r["computed"] == {"ExtractFeatures": 2} and r["world_size"] == 2
+    done = sorted(Path(x["video"]).name for r in reports for x in r["results"])
+    assert done == [f"v{i}.mp4" for i in range(4)]
+    assert len(list((cache / "ExtractFeatures").glob("*/*.npz"))) == 4
+    for i in range(4):
+        feats = read_features(out / f"v{i}.npy")
+        expected, _ = extract_features(folder / f"v{i}.mp4", cache=tmp_path / "reference")
+        np.testing.assert_allclose(feats, expected, rtol=1e-4, atol=1e-5)
