@@ -13,7 +13,7 @@ CONFIG = Path(__file__).resolve().parents[1] / "configs" / "seedvr" / "synth_tin
 
 def _model():
     torch.manual_seed(0)
-    return MODELS.build(Config.fromfile(CONFIG).model).eval()
+    return MODELS.build(Config.fromfile(CONFIG).restorer).eval()
 
 
 def test_restore_clip_any_size_and_length():

@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 def build(config: str):
     import tempo.models.seedvr  # noqa: F401
     from tempo.registry import MODELS
-    return MODELS.build(Config.fromfile(config).model).eval()
+    cfg = Config.fromfile(config)
+    return MODELS.build(cfg.get("restorer", None) or cfg.model).eval()  # configs with training hold `restorer`
 
 
 def bench_restore(config, width, height, frames, chunk, overlap, tile, device):

@@ -1,8 +1,16 @@
-# A tiny SeedVR-style restorer (3B architecture, tiny sizes) for tempo's synthetic restoration data.
-# Small windows: the reference area / temporal cap are scaled down so 64-128 px training crops
-# (4-8 tokens a side) still split into several windows, as 720p does for the official model.
+# A tiny SeedVR-style restorer (3B architecture, tiny sizes) for tempo's synthetic restoration data, and its
+# CPU training recipe:  python tools/train.py configs/seedvr/synth_tiny.py
+#   --cfg-options train_dataloader.dataset.synth_dir=/path/to/tempo-synth-restore
+# `restorer` is the inference model (what `tempo restore` builds); `model` wraps it for mmengine training.
+#
+# Small windows: the reference area / temporal cap are scaled down so 64-128 px training crops still split
+# into several windows, as 720p does for the official model. The VAE is a small causal one trained here:
+# 4x spatial (three blocks; the official VAE has four, 8x) and 4x temporal, 16 latent channels; a lighter
+# spatial compression is what a few CPU-minutes of training can reconstruct.
+custom_imports = dict(imports=["tempo.models.seedvr", "tempo.models.seedvr.train_model",
+                               "tempo.models.seedvr.train_data"], allow_failed_imports=False)
 num_layers = 4
-model = dict(
+restorer = dict(
     type="SeedVRRestorer",
     dit=dict(
         type="NaDiT", variant="3b", vid_in_channels=33, vid_out_channels=16, vid_dim=64, txt_in_dim=32, txt_dim=64,
@@ -12,8 +20,30 @@ model = dict(
         window_method=["720pwin_by_size_bysize", "720pswin_by_size_bysize"] * (num_layers // 2),
         window_reference_area=64, window_temporal_cap=4),
     vae=dict(
-        type="CausalVideoVAE", latent_channels=16, block_out_channels=(16, 32, 32, 64), layers_per_block=1,
-        norm_num_groups=8, temporal_scale_num=2, slicing_sample_min_size=4, scaling_factor=0.9152),
+        type="CausalVideoVAE", latent_channels=16, block_out_channels=(8, 16, 32), layers_per_block=1,
+        norm_num_groups=4, temporal_scale_num=2, spatial_downsample_factor=4, slicing_sample_min_size=4,
+        scaling_factor=1.0),
     txt_len=4, txt_in_dim=32,
     steps=1, cfg_scale=1.0, cond_noise_scale=0.0,  # SeedVR2-style one-step restoration
+    sample_posterior=False,  # the posterior mean: deterministic restorations
 )
+model = dict(type="SeedVRTrainer", restorer=restorer, mode="onestep", pixel_weight=1.0, recon_weight=0.0,
+             latent_weight=0.0, kl_weight=1e-6)
+
+train_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type="DefaultSampler", shuffle=True),
+    collate_fn=dict(type="pseudo_collate"),
+    dataset=dict(type="SeedVRPairs", synth_dir=None, split="train", real_footage_default=True,
+                 clip_len=5, crop=(64, 64), length=100000),
+)
+train_cfg = dict(type="IterBasedTrainLoop", max_iters=2000)
+optim_wrapper = dict(optimizer=dict(type="AdamW", lr=1e-3, weight_decay=0.0), clip_grad=dict(max_norm=1.0))
+param_scheduler = [dict(type="CosineAnnealingLR", T_max=2000, eta_min=1e-5, by_epoch=False)]
+default_hooks = dict(logger=dict(type="LoggerHook", interval=20),
+                     checkpoint=dict(type="CheckpointHook", interval=500, by_epoch=False, max_keep_ckpts=1))
+# seconds=N stops training after N s (a CPU budget; the weights are still exported): --cfg-options
+# custom_hooks.1.seconds=840
+custom_hooks = [dict(type="TempoSafeCheckpointHook"), dict(type="TempoTimeLimitHook", seconds=None)]
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

@@ -50,4 +50,50 @@ def strip_type(cfg: dict) -> dict:
     return {k: v for k, v in cfg.items() if k != "type"}
 
 
-__all__ = ["load_official_dit", "load_official_vae", "load_text_embedding", "strip_type"]
+# -- tempo's own restorers: safetensors + the model config as JSON beside them ---------------------------
+def save_restorer(restorer, path, config: dict) -> Path:
+    """Weights of a ``SeedVRRestorer`` (or a state dict) and its config (``x.safetensors`` + ``x.json``)."""
+    from tempo.models.tridet.checkpoint import save_tempo_checkpoint  # generic despite its home
+
+    return save_tempo_checkpoint(restorer, path, config)
+
+
+def load_restorer(path, config: dict | None = None):
+    """A ``SeedVRRestorer`` from tempo weights: the restorer's own (``save_restorer``) or a whole
+    ``SeedVRTrainer`` exported by ``tools/train.py`` (``final.safetensors``, keys under ``restorer.``)."""
+    import json
+
+    from safetensors.torch import load_file
+
+    from tempo.errors import InputError
+    from tempo.registry import MODELS
+
+    from . import train_model  # noqa: F401  (registers SeedVRTrainer)
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "weights file not found")
+    if config is None:
+        cfg_path = path.with_name(path.stem + ".json")
+        if not cfg_path.is_file():
+            raise InputError(path, f"missing model config {cfg_path.name} beside the weights (or pass --config)")
+        config = json.loads(cfg_path.read_text())
+    config = dict(config)
+    if config.get("type") == "SeedVRTrainer":
+        config = dict(config["restorer"])
+    try:
+        state = load_file(str(path))
+    except Exception as exc:
+        raise InputError(path, f"cannot read safetensors weights ({exc.__class__.__name__})") from exc
+    if any(k.startswith("restorer.") for k in state):
+        state = {k[len("restorer."):]: v for k, v in state.items() if k.startswith("restorer.")}
+    model = MODELS.build(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise InputError(path, f"weights do not match the model config: {str(exc).splitlines()[0]}") from exc
+    return model.eval(), config
+
+
+__all__ = ["load_official_dit", "load_official_vae", "load_restorer", "load_text_embedding", "save_restorer",
+           "strip_type"]

@@ -21,7 +21,7 @@ from .sampler import (LerpSchedule, condition_timestep, euler_sample, guided, sr
                       uniform_trailing_timesteps)
 from .tiling import run_chunked, run_tiled
 
-SPATIAL_ALIGN = 16  # 8x VAE times the (1, 2, 2) patch
+SPATIAL_ALIGN = 16  # the official 8x VAE times the (1, 2, 2) patch; see SeedVRRestorer.spatial_align
 
 
 @MODELS.register_module()
@@ -41,6 +41,11 @@ class SeedVRRestorer(nn.Module):
         self.steps, self.cfg_scale, self.cfg_rescale = steps, cfg_scale, cfg_rescale
         self.cond_noise_scale, self.sample_posterior, self.seed = cond_noise_scale, sample_posterior, seed
         self.schedule = LerpSchedule()
+
+    @property
+    def spatial_align(self) -> int:
+        """Frame sizes must be multiples of the VAE's spatial factor times the DiT patch (16 officially)."""
+        return int(self.vae.spatial_factor) * int(self.dit.patch_size[1])
 
     def set_text_embeddings(self, pos: torch.Tensor, neg: torch.Tensor) -> None:
         """Use fixed embeddings, e.g. the official pos_emb.pt / neg_emb.pt (bf16 in the repository)."""
@@ -81,7 +86,7 @@ class SeedVRRestorer(nn.Module):
         pad_t = (-(t - 1)) % self.vae.temporal_factor
         if pad_t:
             x = torch.cat([x, x[:, -1:].expand(-1, pad_t, -1, -1)], dim=1)
-        pad_h, pad_w = (-h) % SPATIAL_ALIGN, (-w) % SPATIAL_ALIGN
+        pad_h, pad_w = (-h) % self.spatial_align, (-w) % self.spatial_align
         if pad_h or pad_w:
             x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
         lq = self.encode_latent(x, generator)

