@@ -7,7 +7,7 @@ _base_ = ["./_base_/bam_detr_runtime.py"]
 
 data_root = "data/synth_ground"
 clip_length = 2.0  # seconds per feature row (must match the extraction)
-video_dim = 1280
+video_dim = 1357  # TwoStream: EfficientNet-Lite0 1280 + MotionStats 77
 text_dim = 384
 max_v_l = 75
 max_q_l = 32

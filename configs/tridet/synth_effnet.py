@@ -1,13 +1,13 @@
 # TriDet for tempo's synthetic detection benchmark (`tempo synth --task detect --preset small`, 15 fps)
-# on the default EfficientNet-Lite0 features (1280-d, one feature per 16-frame window every 4 frames,
-# as written by `tempo extract --layout detect`). A small model (~3.7 M parameters, ~15 MB safetensors).
+# on the default two-stream features (TwoStream: EfficientNet-Lite0 1280-d + MotionStats 77-d flow statistics,
+# one feature per 16-frame window every 4 frames, as written by `tempo extract --backbone TwoStream`). A small model (~3.7 M parameters, ~15 MB safetensors).
 _base_ = ["./_base_/tridet_runtime.py"]
 
 data_root = "data/synth_detect"
 ann_file = data_root + "/annotations/detect.json"
 feat_dir = data_root + "/features"
 num_classes = 13  # tempo.data.synth.actions.ACTION_NAMES (label_id = index)
-input_dim = 1280
+input_dim = 1357  # TwoStream: 1280 appearance + 77 motion
 feat_stride = 4
 num_frames = 16
 max_seq_len = 128  # 30 s at 15 fps = 450 frames -> 109 features; a multiple of the 32x pyramid

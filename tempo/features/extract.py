@@ -111,10 +111,15 @@ def _pool_frames(plan: WindowPlan, backbone, decoded) -> np.ndarray:
     weights = sparse.csc_matrix((vals, (rows, cols)), shape=(len(plan), len(needed)))
     out = np.zeros((len(plan), backbone.feature_dim), np.float64)
     done = 0
+    previous = None  # a motion stream pairs each sampled frame with the one sampled before it
     for pos, frames in decoded(needed):
-        f = backbone.forward_frames(frames).astype(np.float64)
-        out += weights[:, done:done + len(pos)] @ f
+        if getattr(backbone, "uses_previous_frame", False):
+            f = backbone.forward_frames(frames, previous=previous)
+        else:
+            f = backbone.forward_frames(frames)
+        out += weights[:, done:done + len(pos)] @ f.astype(np.float64)
         done += len(pos)
+        previous = frames[-1]
     return out
 
 

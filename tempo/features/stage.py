@@ -17,7 +17,7 @@ from .extract import FeatureConfig, extract_video
 
 DEFAULT_BACKBONE = "EfficientNetLite0"
 _built: dict[str, Backbone] = {}
-_built_lock = threading.Lock()
+_built_lock = threading.RLock()  # re-entrant: a composite backbone (TwoStream) builds its parts
 
 
 def backbone_cfg(backbone="EfficientNetLite0", config: str | None = None, checkpoint: str | None = None,
