@@ -76,3 +76,32 @@ def test_torchrun_two_processes_share_the_work(folder, tmp_path):
         feats = read_features(out / f"v{i}.npy")
         expected, _ = extract_features(folder / f"v{i}.mp4", cache=tmp_path / "reference")
         np.testing.assert_allclose(feats, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_same_names_in_subfolders_keep_their_relative_paths(folder, tmp_path):
+    src = tmp_path / "in"
+    for sub, i in (("a", 0), ("b", 3), ("b/deeper", 1)):
+        (src / sub).mkdir(parents=True, exist_ok=True)
+        (src / sub / "clip.mp4").write_bytes((folder / f"v{i}.mp4").read_bytes())
+    (src / "clip.mp4").write_bytes((folder / "v2.mp4").read_bytes())
+    out = tmp_path / "out"
+    assert main(["extract", str(src), "-o", str(out), "--cache-dir", str(tmp_path / "cache")]) == 0
+    lengths = {"clip": 28, "a/clip": 20, "b/clip": 32, "b/deeper/clip": 24}  # frames of v2, v0, v3, v1
+    for vid, n in lengths.items():
+        feats = np.load(out / f"{vid}.npy")  # what a dataset reads as feat_dir / (video_id + ".npy")
+        assert feats.shape == ((n - 16) // 4 + 1, 1280)
+        assert json.loads((out / f"{vid}.json").read_text())["video_id"] == vid
+
+
+def test_inputs_that_would_share_an_output_name_are_refused(folder, tmp_path, capsys):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "clip.mp4").write_bytes((folder / "v0.mp4").read_bytes())
+    out = tmp_path / "out"
+    code = main(["extract", str(tmp_path / "a" / "clip.mp4"), str(tmp_path / "b" / "clip.mp4"), "-o", str(out),
+                 "--cache-dir", str(tmp_path / "cache")])
+    assert code == 2 and "'clip'" in capsys.readouterr().err
+    assert not out.exists()  # refused before anything was extracted
+    same = tmp_path / "a" / "clip.mp4"  # the same file twice is no clash: extracted once
+    assert main(["extract", str(same), str(same), "-o", str(out), "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["clip.json", "clip.npy"]

@@ -26,13 +26,3 @@ def test_minilm_token_features_are_padded_and_masked(minilm):
     assert mask[0].all() and 1 < mask[1].sum() < 6  # [CLS] hello [SEP]
     assert np.all(feats[1][~mask[1]] == 0) and np.abs(feats[0]).sum() > 0
     assert minilm.weights_id().startswith("file:")
-
-
-def test_open_clip_explains_why_it_is_unavailable():
-    try:
-        import open_clip  # noqa: F401
-        pytest.skip("open_clip is importable here")
-    except Exception:
-        pass
-    with pytest.raises(ImportError, match="torchvision"):
-        TEXT_ENCODERS.build(dict(type="OpenCLIPText"))

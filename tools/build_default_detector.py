@@ -89,9 +89,10 @@ def main(argv=None) -> int:
 
     from tempo.tasks.detect_eval import evaluate
 
-    metrics = {"seed0_test": evaluate(data, "test")}
+    # Features of the held-out videos are extracted exactly as `tempo detect` does (same stage and config).
+    metrics = {"seed0_test": evaluate(data, "test", feat_dir=data / "features")}
     ensure_synth(eval_data, 1, args.preset, args.workers, only_split="test")
-    metrics["seed1_test"] = evaluate(eval_data, "test")
+    metrics["seed1_test"] = evaluate(eval_data, "test", feat_dir=ensure_features(eval_data))
     DEFAULT_DETECTOR.with_name("tridet_synth.metrics.json").write_text(json.dumps(metrics, indent=2))
     print(json.dumps({k: v["average_mAP"] for k, v in metrics.items()}, indent=2))
     return 0

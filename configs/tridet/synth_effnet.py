@@ -52,3 +52,8 @@ param_scheduler = [
          end=warmup_epochs + cosine_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=warmup_epochs + cosine_epochs, val_interval=5)
+# The official EMA decay (0.999 per iteration) assumes ~8k THUMOS iterations; this schedule has ~1.4k, after which
+# the EMA would still be ~25 % the random initialisation (validation mAP 0.000 vs 0.048 for the raw weights at
+# epoch 15 in a run). Decay 0.99 averages over the last ~100 iterations instead.
+custom_hooks = [dict(type="EMAHook", ema_type="ExponentialMovingAverage", momentum=0.01, update_buffers=False),
+                dict(type="TempoSafeCheckpointHook")]

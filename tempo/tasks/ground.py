@@ -207,5 +207,6 @@ def _load_grounder(checkpoint):
         model = load_tempo_checkpoint(checkpoint, bundle["model"])
         return model.float(), bundle
     model, _ = load_official(checkpoint)
-    # Official QVHighlights models read SlowFast+CLIP features, which tempo does not extract by default.
-    return model, {"video_features": {}, "text": {"encoder": "OpenCLIPText", "tokens": True}}
+    # Official QVHighlights models read SlowFast+CLIP features (CLIP through transformers: CLIPText with the
+    # user's local CLIP weights), which tempo does not extract by default.
+    return model, {"video_features": {}, "text": {"encoder": "CLIPText", "tokens": True}}
