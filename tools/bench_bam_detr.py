@@ -15,45 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
-import time
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
 
+from bench_common import machine, timed  # tools/ is on sys.path when run as a script
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def machine(device: str) -> str:
-    if device.startswith("cuda"):
-        return torch.cuda.get_device_name(0)
-    cpu = platform.processor() or "cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {torch.get_num_threads()} threads"
-
-
-def timed(fn, device, repeats: int, warmup: int = 2) -> float:
-    """Median seconds of ``fn()``."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        fn()
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def random_batch(b, n_clips, n_tokens, v_dim, t_dim, device):
@@ -97,7 +66,7 @@ def main(argv=None) -> int:
             out = bam(**one)
         official_predictions(out, meta, max_ts=None)
 
-    results["latency_b1_ms"] = round(1e3 * timed(query, dev, args.repeats), 2)
+    results["latency_b1_ms"] = round(1e3 * timed(query, args.repeats, dev, warmup=2)[0], 2)
 
     many = random_batch(args.batch, args.clips, args.tokens, v_dim, t_dim, dev)
 
@@ -105,13 +74,13 @@ def main(argv=None) -> int:
         with torch.no_grad():
             bam(**many)
 
-    results[f"throughput_b{args.batch}_qps"] = round(args.batch / timed(batched, dev, args.repeats), 1)
+    results[f"throughput_b{args.batch}_qps"] = round(args.batch / timed(batched, args.repeats, dev, warmup=2)[0], 1)
 
     n_long = int(args.long_minutes * 60 / 2)
     video, text = torch.randn(n_long, v_dim - 2), torch.randn(args.tokens, t_dim)
     results[f"long_{args.long_minutes:g}min_ms"] = round(1e3 * timed(
-        lambda: ground_moments(bam.to(dev), video.numpy(), text.numpy(), clip_len=2.0, top_k=10), dev,
-        max(1, args.repeats // 2), warmup=1), 1)
+        lambda: ground_moments(bam.to(dev), video.numpy(), text.numpy(), clip_len=2.0, top_k=10),
+        max(1, args.repeats // 2), dev)[0], 1)
 
     grounder.train()
     opt = torch.optim.AdamW(grounder.parameters(), lr=1e-4)
@@ -127,7 +96,7 @@ def main(argv=None) -> int:
         total.backward()
         opt.step()
 
-    results[f"train_step_b{args.batch}_ms"] = round(1e3 * timed(train_step, dev, max(1, args.repeats // 2), warmup=1), 1)
+    results[f"train_step_b{args.batch}_ms"] = round(1e3 * timed(train_step, max(1, args.repeats // 2), dev)[0], 1)
 
     if args.json:
         print(json.dumps(results))

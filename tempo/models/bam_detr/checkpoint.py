@@ -1,11 +1,10 @@
 """Official ``model.ckpt`` loading and tempo's own safetensors checkpoints."""
 import argparse
-import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 
+from ..common import tempo_checkpoint as common
 from .model import BAMDETR
 
 # options of the official argparse namespace that shape the model
@@ -47,38 +46,11 @@ def load_official(path, **overrides) -> tuple[BAMDETR, dict]:
 
 
 def save_tempo_checkpoint(model, path, config: dict) -> Path:
-    """tempo's format: ``<path>`` safetensors (the alias-free state dict of a BAMDETRGrounder, or any state
-    dict) and ``<stem>.json`` with the mmengine model config (``type`` included) beside it. Atomic writes."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = model if isinstance(model, dict) else model.state_dict()
-    state = {k: v.detach().contiguous().cpu() for k, v in state.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp), metadata={"format": "tempo-bam-detr"})
-    tmp.replace(path)
-    cfg_path = path.with_name(path.stem + ".json")
-    tmp = cfg_path.with_name(cfg_path.name + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2, default=list))
-    tmp.replace(cfg_path)
-    return path
+    """The alias-free state dict of a BAMDETRGrounder (or any state dict) + its mmengine config."""
+    return common.save_tempo_checkpoint(model, path, config, fmt="tempo-bam-detr")
 
 
 def load_tempo_checkpoint(path, config: dict | None = None):
-    """Rebuild the model from its config (the JSON beside the weights) and load the weights strictly."""
-    from tempo.errors import InputError
-    from tempo.registry import MODELS
-
     from . import grounder  # noqa: F401  (registers BAMDETRGrounder)
 
-    path = Path(path)
-    if config is None:
-        cfg_path = path.with_name(path.stem + ".json")
-        if not cfg_path.is_file():
-            raise InputError(str(path), f"missing model config {cfg_path.name} beside the weights")
-        config = json.loads(cfg_path.read_text())
-    model = MODELS.build(dict(config))
-    try:
-        model.load_state_dict(load_file(str(path)), strict=True)
-    except Exception as exc:
-        raise InputError(str(path), f"cannot load tempo BAM-DETR weights ({exc.__class__.__name__}: {exc})") from exc
-    return model.eval()
+    return common.load_tempo_checkpoint(path, config, family="BAM-DETR")

@@ -1,11 +1,11 @@
 """Checkpoints: official TriDet ``.pth.tar`` files and tempo's own (safetensors + config JSON)."""
-import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 
 from tempo.errors import InputError
+
+from ..common import tempo_checkpoint as common
 
 
 def official_state_dict(path, prefer_ema: bool = True) -> dict:
@@ -36,46 +36,8 @@ def load_official(model, path, prefer_ema: bool = True):
 
 
 def save_tempo_checkpoint(model, path, config: dict) -> Path:
-    """Write ``<path>`` (safetensors weights of a module or a state dict) and the model config as JSON beside
-    it (``x.safetensors`` -> ``x.json``). Generic: works for any model buildable from ``config``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = model if isinstance(model, dict) else model.state_dict()
-    state = {k: v.detach().contiguous().cpu() for k, v in state.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(state, str(tmp), metadata={"format": "tempo-tridet"})
-    tmp.replace(path)
-    config_path = config_path_for(path)
-    tmp = config_path.with_name(config_path.name + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2, default=_jsonable))
-    tmp.replace(config_path)
-    return path
-
-
-def config_path_for(path) -> Path:
-    path = Path(path)
-    return path.with_name(path.stem + ".json")
+    return common.save_tempo_checkpoint(model, path, config, fmt="tempo-tridet")
 
 
 def load_tempo_checkpoint(path, config: dict = None):
-    """Rebuild the model from ``config`` (or the JSON beside the weights) and load the safetensors weights."""
-    from tempo.registry import MODELS
-
-    path = Path(path)
-    if config is None:
-        cfg_path = config_path_for(path)
-        if not cfg_path.is_file():
-            raise InputError(str(path), f"missing model config {cfg_path.name} beside the weights")
-        config = json.loads(cfg_path.read_text())
-    model = MODELS.build(dict(config))
-    try:
-        model.load_state_dict(load_file(str(path)), strict=True)
-    except Exception as exc:
-        raise InputError(str(path), f"cannot load tempo TriDet weights ({exc.__class__.__name__})") from exc
-    return model.eval()
-
-
-def _jsonable(obj):
-    if isinstance(obj, tuple):
-        return list(obj)
-    return str(obj)
+    return common.load_tempo_checkpoint(path, config, family="TriDet")
