@@ -42,3 +42,14 @@ def test_training_loss_backpropagates_into_the_dit_only():
     assert torch.isfinite(loss)
     assert model.dit.vid_in.proj.weight.grad is not None
     assert all(p.grad is None for p in model.vae.parameters())
+
+
+def test_untrained_residual_restorer_is_the_identity():
+    """residual=True (tempo's small models): the decoder's last conv starts at zero, so training starts from
+    the degraded input itself rather than from noise; official models (residual=False) decode the latent."""
+    cfg = Config.fromfile(CONFIG).restorer.to_dict()
+    assert cfg["residual"]
+    clip = torch.rand(5, 20, 36, 3)
+    torch.testing.assert_close(MODELS.build(cfg).eval().restore_clip(clip), clip)
+    cfg["residual"] = False
+    assert not torch.allclose(MODELS.build(cfg).eval().restore_clip(clip), clip, atol=1e-2)

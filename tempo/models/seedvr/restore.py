@@ -31,7 +31,7 @@ class SeedVRRestorer(nn.Module):
 
     def __init__(self, dit: dict | nn.Module, vae: dict | nn.Module, txt_len: int = 8, txt_in_dim: int | None = None,
                  steps: int = 1, cfg_scale: float = 1.0, cfg_rescale: float = 0.0, cond_noise_scale: float = 0.0,
-                 sample_posterior: bool = True, seed: int = 0):
+                 sample_posterior: bool = True, seed: int = 0, residual: bool = False):
         super().__init__()
         self.dit = MODELS.build(dit) if isinstance(dit, dict) else dit
         self.vae = MODELS.build(vae) if isinstance(vae, dict) else vae
@@ -41,6 +41,14 @@ class SeedVRRestorer(nn.Module):
         self.steps, self.cfg_scale, self.cfg_rescale = steps, cfg_scale, cfg_rescale
         self.cond_noise_scale, self.sample_posterior, self.seed = cond_noise_scale, sample_posterior, seed
         self.schedule = LerpSchedule()
+        # residual=True (tempo's small models, not the official ones): the decoded clip is a correction added
+        # to the degraded input (global residual learning, as DnCNN-style restorers do). A VAE trained here
+        # for CPU-minutes cannot reproduce fine detail through its latent; a correction need not, and with the
+        # decoder's last conv zeroed the untrained model starts as the identity instead of as noise.
+        self.residual = residual
+        if residual:
+            nn.init.zeros_(self.vae.decoder.conv_out.weight)
+            nn.init.zeros_(self.vae.decoder.conv_out.bias)
 
     @property
     def spatial_align(self) -> int:
@@ -98,7 +106,8 @@ class SeedVRRestorer(nn.Module):
                           lambda: self.predict_v(x_t, cond, step_t, self.neg_emb), self.cfg_scale, self.cfg_rescale)
 
         latent = euler_sample(noise, model, uniform_trailing_timesteps(self.steps), self.schedule)
-        out = self.decode_latent(latent)[:, :t, :h, :w]
+        out = self.decode_latent(latent)
+        out = (out + x if self.residual else out)[:, :t, :h, :w]
         return ((out.clamp(-1, 1) + 1) / 2).permute(1, 2, 3, 0)
 
     # -- whole videos -------------------------------------------------------------------------------

@@ -117,17 +117,20 @@ class SeedVRPairs(TorchDataset):
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
 
 
-def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subset="testing", starts=None) -> Path:
+def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subset="testing", starts=None,
+                         widths=None) -> Path:
     """Held-out evaluation pairs from real clips in ``tempo synth --task restore`` layout (clean/, degraded/,
     annotations/restore.json), degraded with one sampled chain per clip (H.264 stood in for by JPEG; both
     files written with the lossless ffv1 codec so the container adds nothing). ``starts``: first frame of each
-    clip (default 0), so one video can give several clips. Returns ``out_dir``."""
+    clip (default 0), so one video can give several clips; ``widths``: a decode width per video (else
+    ``width`` for all; None keeps the size). Returns ``out_dir``."""
     from tempo.io import VideoReader, write_video
 
     out = Path(out_dir)
     clips = {}
     for i, path in enumerate(videos):
-        reader = VideoReader(str(path), width=width) if width else VideoReader(str(path))
+        w = widths[i] if widths else width
+        reader = VideoReader(str(path), width=w) if w else VideoReader(str(path))
         first = min(int(starts[i]) if starts else 0, len(reader) - 1)
         n = min(len(reader) - first, clip_len)
         hq = reader.get_frames(list(range(first, first + n)))
