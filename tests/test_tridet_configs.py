@@ -16,7 +16,12 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "tridet"
 def test_synth_config_fits_the_budget():
     cfg = Config.fromfile(str(CONFIGS / "synth_effnet.py"))
     model = MODELS.build(cfg.model)
-    assert cfg.model.input_dim == 1280 and cfg.model.num_classes == len(ACTION_NAMES)
+    from tempo.features.stage import build_backbone
+    from tempo.tasks.detect import DEFAULT_FEATURES
+
+    # the default detector reads the default features (TwoStream: 1280 appearance + 77 motion)
+    assert cfg.model.input_dim == build_backbone({"type": DEFAULT_FEATURES["backbone"]}).feature_dim
+    assert cfg.model.num_classes == len(ACTION_NAMES)
     assert sum(p.numel() * p.element_size() for p in model.parameters()) <= 30e6
     assert cfg.max_seq_len % model.max_div_factor == 0
     # the longest `small` preset video (30 s at 15 fps) fits one training window
