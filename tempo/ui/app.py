@@ -187,12 +187,12 @@ def build_app(root, search_checkpoint=None, detect_checkpoint=None):
 
 def launch(root, host: str = "127.0.0.1", port: int | None = None, auth: str | None = None,
            search_checkpoint=None, detect_checkpoint=None, prevent_thread_lock: bool = False):
-    """Start the app; only files under ``root`` can be served."""
+    """Start the app; only files under ``root`` can be served. Returns (the Blocks, which ``.close()`` stops, local URL)."""
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(root, search_checkpoint, detect_checkpoint)
     auth_pair = tuple(auth.split(":", 1)) if auth else None
-    return app.launch(server_name=host, server_port=port, auth=auth_pair, allowed_paths=[str(app.tempo_root)],
-                      prevent_thread_lock=prevent_thread_lock, quiet=True,
-                      show_error=True)
+    _, url, _ = app.launch(server_name=host, server_port=port, auth=auth_pair, allowed_paths=[str(app.tempo_root)],
+                           prevent_thread_lock=prevent_thread_lock, quiet=True, show_error=True)
+    return app, url
