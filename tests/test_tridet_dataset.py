@@ -82,3 +82,14 @@ def test_metric_perfect_and_empty(data):
                            "scores": torch.tensor([0.9, 0.8]), "labels": torch.tensor([1, 1])}])
     result = metric.compute_metrics(metric.results)
     assert result["average_mAP"] == 1.0 and len(result) == 11
+
+
+def test_metric_keeps_every_detection_through_mmengine_evaluate(data):
+    """mmengine's ``evaluate(size)`` keeps the first ``size`` results (size = number of videos): a video with many
+    detections must still count all of them (a per-detection result list once cut validation mAP to ~0)."""
+    metric = DetectionMAPMetric(ann_file=str(data / "ann.json"), split="training", tiou_thresholds="anet")
+    # one video, the true segment ranked last behind 5 decoys of a class absent from the ground truth
+    segments = torch.tensor([[0.0, 1.0]] * 5 + [[2.0, 6.0]])
+    metric.process(None, [{"video_id": "a", "segments": segments, "scores": torch.linspace(0.9, 0.4, 6),
+                           "labels": torch.tensor([7] * 5 + [1])}])
+    assert metric.evaluate(size=1)["detection/average_mAP"] == 1.0

@@ -211,18 +211,22 @@ class DetectionMAPMetric(BaseMetric):
         self.tiou_thresholds = list(named[tiou_thresholds] if isinstance(tiou_thresholds, str) else tiou_thresholds)
 
     def process(self, data_batch, data_samples) -> None:
+        # One result per video: mmengine's evaluate(size) keeps only the first `size` (= number of videos)
+        # results, so one entry per detection would silently drop all but the first few detections.
         for det in data_samples:
-            for (start, end), score, label in zip(det["segments"].tolist(), det["scores"].tolist(),
-                                                  det["labels"].tolist()):
-                self.results.append({"video": det["video_id"], "start": start, "end": end, "label": int(label),
-                                     "score": score})
+            self.results.append([{"video": det["video_id"], "start": start, "end": end, "label": int(label),
+                                  "score": score}
+                                 for (start, end), score, label in zip(det["segments"].tolist(),
+                                                                       det["scores"].tolist(),
+                                                                       det["labels"].tolist())])
 
     def compute_metrics(self, results: list) -> dict:
         meta = self.dataset_meta or {}
         split = self.split or meta.get("split", ["test"])
         split = split[0] if isinstance(split, (list, tuple)) else split
         gt = load_ground_truth(self.ann_file or meta["ann_file"], split.lower())
-        res = evaluate_detection(gt, predictions_from_detections(results), self.tiou_thresholds)
+        detections = [d for video in results for d in video]
+        res = evaluate_detection(gt, predictions_from_detections(detections), self.tiou_thresholds)
         out = {f"mAP@{t:.2f}": m for t, m in zip(self.tiou_thresholds, res["mAP"])}
         out["average_mAP"] = res["average_mAP"]
         return out
