@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 
 from tempo.models.bam_detr import load_tempo_checkpoint, save_tempo_checkpoint
-from tempo.models.tridet.runner_support import export_weights, runner_from_cfg
+from tempo.training import export_weights, runner_from_cfg
 
 V_DIM, T_DIM, N_CLIPS = 12, 8, 16
 

@@ -34,7 +34,7 @@ def test_runner_trains_from_config(tmp_path):
 
     from mmengine.config import Config
 
-    from tempo.models.tridet.runner_support import runner_from_cfg
+    from tempo.training import runner_from_cfg
 
     data = tmp_path / "synth"
     subprocess.run([sys.executable, "-m", "tempo", "synth", "--task", "complete", "--preset", "tiny", "-o",

@@ -62,7 +62,7 @@ def test_dataset_mixes_synth_pairs_and_degraded_real_footage(tmp_path):
 
 
 def test_runner_trains_from_config_and_exports_a_restorer(tmp_path):
-    from tempo.models.tridet.runner_support import export_weights, runner_from_cfg
+    from tempo.training import export_weights, runner_from_cfg
 
     assert main(["synth", "--task", "restore", "--preset", "tiny", "-o", str(tmp_path / "s")]) == 0
     cfg = Config.fromfile(CONFIG)

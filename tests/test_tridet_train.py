@@ -75,7 +75,7 @@ def trained(tmp_path_factory):
     train = _tool("train")
     args = train.parse_args([str(config), "--work-dir", str(root / "work")])
     runner, model_cfg = train.build_runner(args)
-    from tempo.models.tridet.runner_support import export_weights, mmengine_checkpoint_globals
+    from tempo.training import export_weights, mmengine_checkpoint_globals
 
     with mmengine_checkpoint_globals():
         runner.train()
@@ -103,7 +103,7 @@ def test_resume_under_weights_only(trained):
     cfg_path = write_config(root, max_epochs=7)
     args = train.parse_args([str(cfg_path), "--work-dir", str(root / "work"), "--resume"])
     runner, _ = train.build_runner(args)
-    from tempo.models.tridet.runner_support import mmengine_checkpoint_globals
+    from tempo.training import mmengine_checkpoint_globals
 
     with mmengine_checkpoint_globals():
         runner.train()
@@ -113,7 +113,7 @@ def test_resume_under_weights_only(trained):
 def test_exported_weights_reload(trained):
     root, _, runner, _, weights = trained
     from tempo.models.tridet import load_tempo_checkpoint
-    from tempo.models.tridet.runner_support import ema_or_model_state
+    from tempo.training import ema_or_model_state
 
     model = load_tempo_checkpoint(weights)
     state = ema_or_model_state(runner)

@@ -16,7 +16,7 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 
-from tempo.models.tridet.runner_support import mmengine_checkpoint_globals, runner_from_cfg
+from tempo.training import mmengine_checkpoint_globals, runner_from_cfg
 
 
 def parse_args(argv=None):

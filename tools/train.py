@@ -14,7 +14,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner  # noqa: F401  (the type build_runner returns)
 
-from tempo.models.tridet.runner_support import export_weights, mmengine_checkpoint_globals, runner_from_cfg
+from tempo.training import export_weights, mmengine_checkpoint_globals, runner_from_cfg
 
 
 def parse_args(argv=None):

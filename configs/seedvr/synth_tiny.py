@@ -10,7 +10,7 @@
 # reconstruct detail through a tight latent, and per-frame noise cannot be told apart from detail once 4
 # frames share a latent (a 4x/4x version stayed at the identity in a probe). ``residual=True``: the decoder
 # predicts a correction added to the degraded clip, starting from the identity (see SeedVRRestorer).
-custom_imports = dict(imports=["tempo.models.seedvr", "tempo.models.seedvr.train_model",
+custom_imports = dict(imports=["tempo.models.seedvr", "tempo.models.seedvr.train_model", "tempo.training",
                                "tempo.models.seedvr.train_data"], allow_failed_imports=False)
 num_layers = 4
 restorer = dict(

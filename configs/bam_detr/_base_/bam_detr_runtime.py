@@ -1,7 +1,7 @@
 # Shared mmengine runtime of the BAM-DETR configs: the official optimisation recipe (bam_detr/train.py) with
 # mmengine parts. Children set: model, data, lr_drop / max_epochs, batch sizes.
 custom_imports = dict(
-    imports=["tempo.models.bam_detr", "tempo.models.tridet.runner_support", "tempo.data.grounding_dataset",
+    imports=["tempo.models.bam_detr", "tempo.training", "tempo.data.grounding_dataset",
              "tempo.eval.grounding"],
     allow_failed_imports=False)
 

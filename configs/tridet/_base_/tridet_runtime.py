@@ -1,7 +1,7 @@
 # Shared mmengine runtime of the TriDet configs: official optimisation recipe expressed with mmengine parts.
 # Children set: model, data, lr / weight decay / epochs (warmup_epochs, cosine_epochs), clip_grad.
 custom_imports = dict(
-    imports=["tempo.models.tridet", "tempo.models.tridet.runner_support", "tempo.data.detection_dataset",
+    imports=["tempo.models.tridet", "tempo.training", "tempo.data.detection_dataset",
              "tempo.eval.detection"],
     allow_failed_imports=False)
 

@@ -105,28 +105,3 @@ class SeedVRTrainer(BaseModel):
             for k, v in losses.items():
                 totals[k] = totals.get(k, 0) + v / len(inputs)
         return totals
-
-
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.registry import HOOKS  # noqa: E402
-
-
-@HOOKS.register_module(name="TempoTimeLimitHook")
-class TimeLimitHook(Hook):
-    """Stop an iteration-based run after ``seconds`` of training (a CPU budget), so tools/train.py still
-    exports the weights; mmengine's loops only know iteration counts."""
-
-    def __init__(self, seconds: float | None = None):
-        self.seconds = None if seconds is None else float(seconds)
-        self._start = None
-
-    def before_train(self, runner) -> None:
-        import time
-
-        self._start = time.monotonic()
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
-        import time
-
-        if self.seconds is not None and self._start is not None and time.monotonic() - self._start > self.seconds:
-            runner.train_loop.stop_training = True

@@ -1,4 +1,4 @@
-"""Glue between tempo configs and mmengine's Runner (generic: not TriDet specific).
+"""Glue between tempo configs and mmengine's Runner, for every model family.
 
 * tempo registers its models and datasets in its own registries (``tempo.registry``), which mmengine's Runner
   does not search; ``resolve_tempo_types`` swaps those ``type`` names for the classes before the Runner builds.
@@ -59,34 +59,6 @@ def runner_from_cfg(cfg):
                   env_cfg=resolved.get("env_cfg", dict(dist_cfg=dict(backend="nccl"))), cfg=cfg, **kwargs)
 
 
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.registry import HOOKS  # noqa: E402
-
-
-@HOOKS.register_module(name="TempoSafeCheckpointHook")
-class SafeCheckpointHook(Hook):
-    """Stores the message hub's log buffers as plain lists in checkpoints (mmengine pickles them with bound
-    methods, which only an unsafe ``getattr`` allow-list could load) and rebuilds them on load."""
-
-    priority = "VERY_LOW"
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        scalars = checkpoint.get("message_hub", {}).get("log_scalars", {})
-        for key, buf in list(scalars.items()):
-            if hasattr(buf, "data"):
-                log, count = buf.data
-                scalars[key] = {"log_history": [float(v) for v in log], "count_history": [int(c) for c in count],
-                                "max_length": int(buf.max_length)}
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        from mmengine.logging.history_buffer import HistoryBuffer
-
-        scalars = checkpoint.get("message_hub", {}).get("log_scalars", {})
-        for key, value in list(scalars.items()):
-            if isinstance(value, dict) and "log_history" in value:
-                scalars[key] = HistoryBuffer(value["log_history"], value["count_history"], value["max_length"])
-
-
 def checkpoint_safe_globals() -> list:
     """Numpy scalars/arrays that mmengine checkpoints hold (seed, logged metrics): plain data, no code."""
     try:
@@ -117,7 +89,7 @@ def ema_or_model_state(runner) -> dict:
 
 def export_weights(runner, path, model_cfg: dict):
     """Save the (EMA) weights as safetensors plus the model config beside them."""
-    from .checkpoint import save_tempo_checkpoint
+    from ..models.common.tempo_checkpoint import save_tempo_checkpoint
 
     model = runner.model.module if hasattr(runner.model, "module") else runner.model
 
