@@ -11,11 +11,13 @@ the cache key) is cheap: a cached re-run never loads weights.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import ClassVar
 
 import cv2
 import numpy as np
 
+from ..errors import InputError
 from ..pipeline.fingerprint import file_fingerprint
 
 
@@ -115,3 +117,21 @@ def prepare_frames(frames: np.ndarray, size: int, crop: int | None) -> np.ndarra
 
 def file_weights_id(path) -> str:
     return "file:" + file_fingerprint(path)
+
+
+def load_checkpoint_state(path) -> dict:
+    """A user checkpoint's tensors (``state_dict`` entry or the whole file, ``module.`` stripped), read with
+    ``weights_only=True``: untrusted files cannot run code."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise InputError(path, f"cannot load checkpoint safely (weights_only): {str(exc).splitlines()[0]}") from None
+    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise InputError(path, "checkpoint holds no state_dict")
+    return {k.removeprefix("module."): v for k, v in state.items()}

@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..pipeline.fingerprint import stable_hash
 from ..registry import BACKBONES, TEXT_ENCODERS
-from .base import FrameBackbone, file_weights_id, prepare_frames
+from .base import FrameBackbone, file_weights_id, load_checkpoint_state, prepare_frames
 from .text import TextEncoder
 
 CLIP_MEAN = (0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255)
@@ -63,7 +63,6 @@ def load_clip_config(config):
 
 def load_state(path) -> dict:
     """A state dict from a HF folder or one file, never unpickling arbitrary objects."""
-    import torch
     from safetensors.torch import load_file
 
     path = Path(path)
@@ -79,14 +78,7 @@ def load_state(path) -> dict:
         raise InputError(path, "CLIP checkpoint not found")
     if path.suffix == ".safetensors":
         return load_file(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise InputError(path, f"cannot load checkpoint safely (weights_only): {str(exc).splitlines()[0]}") from None
-    state = state.get("state_dict", state) if isinstance(state, dict) else None
-    if not isinstance(state, dict):
-        raise InputError(path, "checkpoint holds no state_dict")
-    return {k.removeprefix("module."): v for k, v in state.items()}
+    return load_checkpoint_state(path)
 
 
 class CLIPWeights:

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..pipeline.fingerprint import stable_hash
 from ..registry import BACKBONES
-from .base import ClipBackbone, file_weights_id, prepare_frames
+from .base import ClipBackbone, file_weights_id, load_checkpoint_state, prepare_frames
 
 PRESETS = {  # name -> (config under mmaction's bundled configs, feature_dim)
     "I3D": ("recognition/i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py", 2048),
@@ -127,22 +127,6 @@ def test_sampling(cfg) -> tuple[int, int]:
             size = step["crop_size"]
             crop = size if isinstance(size, int) else size[0]
     return frames or 16, crop
-
-
-def load_checkpoint_state(path) -> dict:
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "checkpoint not found")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise InputError(path, f"cannot load checkpoint safely (weights_only): {str(exc).splitlines()[0]}") from None
-    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise InputError(path, "checkpoint holds no state_dict")
-    return {k.removeprefix("module."): v for k, v in state.items()}
 
 
 @BACKBONES.register_module()
