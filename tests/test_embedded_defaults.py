@@ -21,8 +21,9 @@ def test_bundle_is_small_and_documented(weights):
 
 
 def test_detect_sample_runs_with_the_default(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tempo", "detect", "--sample", "-o", str(tmp_path), "--json"],
-                          capture_output=True, text=True, timeout=600)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tempo", "detect", "--sample", "-o", str(out), "--json",
+                           "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    written = {p.suffix for p in tmp_path.rglob("*") if p.is_file()}
+    written = {p.suffix for p in out.rglob("*") if p.is_file()}
     assert {".json", ".csv", ".srt", ".vtt", ".png"} <= written

@@ -95,11 +95,6 @@ class MotionStats(FrameBackbone):
     def weights_id(self) -> str:
         return VERSION
 
-    def load_model(self):  # nothing to load; `model` stays a cheap placeholder for the Backbone protocol
-        import torch
-
-        return torch.nn.Identity()
-
     def forward_frames(self, frames: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros((len(frames), self.feature_dim), np.float32)
         prev = frames[0] if previous is None else previous

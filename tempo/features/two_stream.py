@@ -34,11 +34,6 @@ class TwoStream(FrameBackbone):
     def describe(self) -> dict:
         return {**super().describe(), "streams": [self.appearance.describe(), self.motion.describe()]}
 
-    def load_model(self):
-        import torch
-
-        return torch.nn.Identity()
-
     def forward_frames(self, frames: np.ndarray, previous: np.ndarray | None = None) -> np.ndarray:
         def run(backbone):
             if getattr(backbone, "uses_previous_frame", False):
