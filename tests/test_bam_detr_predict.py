@@ -56,3 +56,22 @@ def test_short_video_equals_single_forward(model):
 def test_wrong_feature_dim_is_rejected(model):
     with pytest.raises(ValueError):
         ground_moments(model, np.zeros((10, 5)), np.zeros((2, 8)), clip_len=2.0)
+
+
+def test_many_videos_batched_equal_one_at_a_time(model):
+    """Windows of different videos share a forward (grouped by length): the same moments as one by one."""
+    from tempo.models.bam_detr.predict import ground_many
+
+    rng = np.random.default_rng(2)
+    videos = [rng.normal(size=(n, 16)).astype(np.float32) for n in (30, 7, 160, 75, 1, 52)]
+    text = rng.normal(size=(4, 8)).astype(np.float32)
+    durations = [len(v) * 2.0 - 0.3 for v in videos]
+    batched = ground_many(model, videos, text, clip_len=2.0, top_k=8, batch_size=4, durations=durations)
+    assert len(batched) == len(videos)
+    for video, duration, got in zip(videos, durations, batched):
+        want = ground_moments(model, video, text, clip_len=2.0, top_k=8, duration=duration)
+        assert len(got) == len(want) >= 1
+        for g, w in zip(got, want):
+            assert g["score"] == pytest.approx(w["score"], abs=1e-5)
+            assert g["start"] == pytest.approx(w["start"], abs=1e-4) and g["end"] == pytest.approx(w["end"], abs=1e-4)
+    assert ground_many(model, [np.zeros((0, 16)), videos[0]], text, clip_len=2.0)[0] == []

@@ -99,3 +99,25 @@ def test_sentence_level_text_is_a_one_token_query(tmp_path):
     assert item["src_txt"].shape == (1, T_DIM)
     assert item["src_vid"].shape == (N_CLIPS, V_DIM + 2)
     runner.train()
+
+
+def test_clip_labels_rederived_at_the_feature_clip_length(tmp_path):
+    """Annotations carry 2-s clip labels; features at 0.5-s clips get labels from the windows at 0.5 s."""
+    from tempo.data.clip_saliency import clip_saliency
+    from tempo.data.grounding_dataset import GroundingFeatureDataset
+
+    assert clip_saliency([[1.0, 1.5]], 4.0, 0.5) == ([2], [[4, 4, 4]])
+    assert clip_saliency([[0.9, 1.2]], 4.0, 0.5) == ([1, 2], [[1, 1, 1], [2, 2, 2]])  # 0.1 / 0.2 of a clip
+    (tmp_path / "video").mkdir()
+    (tmp_path / "text").mkdir()
+    np.save(tmp_path / "video" / "v.npy", np.ones((8, 3), np.float32))
+    np.savez(tmp_path / "text" / "qid0.npz", last_hidden_state=np.ones((2, 4), np.float32))
+    row = {"qid": 0, "query": "q", "vid": "v", "duration": 4.0, "relevant_windows": [[1.0, 2.0]],
+           "relevant_clip_ids": [0], "saliency_scores": [[2, 2, 2]]}  # the 2-s clip 0
+    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n")
+    kw = dict(ann_file=tmp_path / "a.jsonl", v_feat_dirs=tmp_path / "video", t_feat_dir=tmp_path / "text",
+              clip_len=0.5, seed=0)
+    stored = GroundingFeatureDataset(**kw)[0]["saliency_all_labels"]
+    derived = GroundingFeatureDataset(**kw, saliency_from_windows=True)[0]["saliency_all_labels"]
+    assert np.flatnonzero(np.asarray(stored)).tolist() == [0]
+    assert np.flatnonzero(np.asarray(derived)).tolist() == [2, 3]

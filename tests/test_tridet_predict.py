@@ -75,3 +75,29 @@ def test_official_checkpoint_prefers_ema_and_strips_module(model, tmp_path):
     (tmp_path / "junk.pth.tar").write_bytes(b"not a checkpoint")
     with pytest.raises(InputError):
         load_official(fresh, tmp_path / "junk.pth.tar")
+
+
+def test_input_scale_folds_exactly_into_the_first_convolution(model, tmp_path):
+    """A model trained on x / scale, with the scale folded into its first conv, gives the same outputs on raw x
+    (padding included: zero stays zero), and channel_scale is the per-channel RMS."""
+    from tempo.models.tridet.input_scale import channel_scale, fold_input_scale
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 8)).astype(np.float32) * np.geomspace(0.01, 10, 8).astype(np.float32)
+    np.save(tmp_path / "a.npy", x)
+    scale = channel_scale([tmp_path / "a.npy"], eps=0.0)
+    np.testing.assert_allclose(scale, np.sqrt((x.astype(np.float64) ** 2).mean(0)), rtol=1e-6)
+    folded = TriDet(**{k: v for k, v in CFG.items() if k != "type"}).eval()
+    folded.load_state_dict(fold_input_scale(model.state_dict(), scale))
+    mask = torch.ones(1, 1, 32, dtype=torch.bool)
+    mask[..., 20:] = False
+    raw = torch.zeros(1, 8, 32)
+    raw[0, :, :20] = torch.from_numpy(x.T)
+    with torch.no_grad():
+        want = model.forward_heads(raw / torch.from_numpy(scale).view(1, -1, 1), mask)
+        got = folded.forward_heads(raw, mask)
+    for key in ("cls_logits", "start_logits", "reg_offsets"):
+        for a, b in zip(want[key], got[key]):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError):
+        fold_input_scale(model.state_dict(), scale[:4])

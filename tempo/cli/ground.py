@@ -2,11 +2,13 @@
 
 The folder is indexed once (features per 2-s clip, cached by content, so a second search over the
 same folder decodes nothing); every query then ranks moments across all clips. No length limit:
-long clips are searched in overlapping windows.
+long clips are searched in overlapping windows. On large folders (64+ clips) a clip pre-filter shipped
+beside the checkpoint (``<name>.prefilter.safetensors``) picks the candidate clips first.
 
 Examples:
   tempo ground clips/ "the small red triangle spins clockwise"
   tempo ground clips/ --query-file queries.txt --top-k 5 -o results.csv
+  tempo ground clips/ "a dog jumps" --prefilter-candidates 0                 # the head on every clip
   tempo ground clips/ "a person opens a door" --checkpoint model.ckpt   # official QVHighlights checkpoint
 """
 from __future__ import annotations
@@ -33,6 +35,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official BAM-DETR model.ckpt")
     parser.add_argument("-o", "--output", help="write results to this .json or .csv file")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--prefilter-candidates", type=int, default=32, metavar="N",
+                        help="on large folders, run the grounding head only on the N clips the checkpoint's "
+                             "pre-filter ranks best (default 32; 0 = every clip)")
 
 
 def run(args) -> int:
@@ -49,7 +54,9 @@ def run(args) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise InputError(folder, "not a folder" if folder.exists() else "no such file or folder")
-    search = MomentSearch(args.checkpoint, device=args.device)
+    if args.prefilter_candidates < 0:
+        raise UsageError("--prefilter-candidates must be 0 or more")
+    search = MomentSearch(args.checkpoint, device=args.device, prefilter_candidates=args.prefilter_candidates)
     with progress_bar("indexing clips") as advance:
         report = search.index_folder(folder, progress=lambda done, total, name: advance(1, f"indexing {name}"))
     for path, reason in report.skipped.items():

@@ -71,10 +71,12 @@ class DetectionFeatureDataset(Dataset):
                  num_frames: int = 16, default_fps: float | None = None, downsample_rate: int = 1,
                  max_seq_len: int = 2304, trunc_thresh: float = 0.5, crop_ratio=None, file_prefix: str = "",
                  file_ext: str = ".npy", num_classes: int | None = None, input_dim: int | None = None,
-                 remove_duplicates: bool = False, clip_to_features: bool = False):
+                 remove_duplicates: bool = False, clip_to_features: bool = False, feat_scale=None):
         """``remove_duplicates`` / ``clip_to_features`` enable the official ActivityNet loader's extra steps
         (drop duplicate annotations; when training, drop actions starting after the features end and clip the
-        rest if >= ``trunc_thresh`` of them remains). ``num_classes == 1`` maps every label to 0 (ANet)."""
+        rest if >= ``trunc_thresh`` of them remains). ``num_classes == 1`` maps every label to 0 (ANet).
+        ``feat_scale``: a .npy of per-channel divisors (tempo.models.tridet.input_scale): training on
+        unit-scale channels, folded into the first convolution at export so the shipped model reads raw features."""
         self.ann_file, self.feat_dir = Path(ann_file), Path(feat_dir)
         self.split = [split] if isinstance(split, str) else list(split)
         self.training = training
@@ -86,6 +88,7 @@ class DetectionFeatureDataset(Dataset):
         self.input_dim = input_dim
         self.num_classes = num_classes
         self.remove_duplicates, self.clip_to_features = remove_duplicates, clip_to_features
+        self.feat_scale = None if feat_scale is None else np.load(feat_scale).astype(np.float32)
         try:
             database = json.loads(self.ann_file.read_text(encoding="utf8"))["database"]
         except (OSError, ValueError, KeyError) as exc:
@@ -135,6 +138,8 @@ class DetectionFeatureDataset(Dataset):
         if feats.ndim != 2 or (self.input_dim is not None and feats.shape[1] != self.input_dim):
             raise InputError(str(path), f"expected T x {self.input_dim or 'C'} features, got {feats.shape}")
         feats = feats[::self.downsample_rate]
+        if self.feat_scale is not None:
+            feats = feats / self.feat_scale
         stride = self.feat_stride * self.downsample_rate
         item = {
             "video_id": rec["id"],

@@ -23,6 +23,7 @@ import torch
 from mmengine.registry import FUNCTIONS
 from torch.utils.data import Dataset
 
+from tempo.data.clip_saliency import clip_saliency
 from tempo.errors import InputError
 from tempo.registry import DATASETS
 
@@ -80,7 +81,8 @@ def saliency_labels(clip_ids: list, scores: list, n_clips: int, rng=random):
 class GroundingFeatureDataset(Dataset):
     def __init__(self, ann_file, v_feat_dirs, t_feat_dir, q_feat_type="last_hidden_state", max_q_l=32,
                  max_v_l=75, clip_len=2.0, max_windows=5, use_tef=True, normalize_v=True, normalize_t=True,
-                 load_labels=True, v_feat_key="features", seed=None):
+                 load_labels=True, v_feat_key="features", seed=None, saliency_from_windows=False,
+                 feat_scale=None):
         self.ann_file = Path(ann_file)
         self.v_feat_dirs = [Path(d) for d in ([v_feat_dirs] if isinstance(v_feat_dirs, (str, Path)) else v_feat_dirs)]
         self.t_feat_dir = Path(t_feat_dir)
@@ -90,6 +92,13 @@ class GroundingFeatureDataset(Dataset):
         self.clip_len, self.max_windows, self.use_tef = clip_len, max_windows, use_tef
         self.normalize_v, self.normalize_t, self.load_labels = normalize_v, normalize_t, load_labels
         self.v_feat_key = v_feat_key
+        # re-derive clip labels at this clip_len (annotations made for 2-s clips, features at another length)
+        self.saliency_from_windows = saliency_from_windows
+        # per-channel divisors (.npy) of the video block, applied before the L2 normalisation: flow statistics
+        # spread over 0.005-5, and without it the small-scale channels vanish next to the large ones
+        self.feat_scale = None if feat_scale is None else np.load(feat_scale).astype(np.float32)
+        if self.feat_scale is not None and len(self.v_feat_dirs) != 1:
+            raise ValueError("feat_scale needs exactly one video feature folder")
         self.rng = random.Random(seed) if seed is not None else random
         if not self.ann_file.is_file():
             raise InputError(str(self.ann_file), "annotation file not found")
@@ -110,6 +119,8 @@ class GroundingFeatureDataset(Dataset):
         blocks = []
         for folder in self.v_feat_dirs:
             x = _load_array(self._find(folder, str(vid)), self.v_feat_key)[:self.max_v_l].astype(np.float32)
+            if self.feat_scale is not None:
+                x = x / self.feat_scale
             blocks.append(l2_normalize(x) if self.normalize_v else x)
         n = min(len(b) for b in blocks)
         feats = torch.from_numpy(np.concatenate([b[:n] for b in blocks], 1))
@@ -126,8 +137,11 @@ class GroundingFeatureDataset(Dataset):
         if self.load_labels:
             n = len(item["src_vid"])
             item["span_labels"] = span_labels(meta["relevant_windows"], n, self.clip_len, self.max_windows, self.rng)
-            pos, neg, all_scores = saliency_labels(meta.get("relevant_clip_ids", []), meta.get("saliency_scores", []),
-                                                   n, self.rng)
+            ids, scores = meta.get("relevant_clip_ids", []), meta.get("saliency_scores", [])
+            if self.saliency_from_windows:
+                ids, scores = clip_saliency(meta["relevant_windows"], min(meta["duration"], n * self.clip_len),
+                                            self.clip_len)
+            pos, neg, all_scores = saliency_labels(ids, scores, n, self.rng)
             item.update(saliency_pos_labels=pos, saliency_neg_labels=neg, saliency_all_labels=all_scores)
         return item
 

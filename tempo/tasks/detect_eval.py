@@ -65,9 +65,11 @@ def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, confi
     gt_split = next(n for n in names if any(e["subset"].lower() == n for e in videos.values()))
     result = evaluate_detection(load_ground_truth(gt_doc, gt_split), predictions_from_detections(dets),
                                 tiou_thresholds(tiou))
+    names_by_id = {a["label_id"]: a["label"] for e in gt_doc["database"].values() for a in e.get("annotations", [])}
+    per_class = {names_by_id.get(c, str(c)): float(np.mean(ap)) for c, ap in result["ap_per_class"].items()}
     return {"split": split, "videos": len(videos), "detections": len(dets),
             "tiou_thresholds": result["tiou_thresholds"], "mAP": result["mAP"],
-            "average_mAP": result["average_mAP"]}
+            "average_mAP": result["average_mAP"], "average_ap_per_class": per_class}
 
 
 def _class_ids(gt_doc, model_classes) -> dict:
@@ -87,4 +89,6 @@ def run(args) -> int:
         thr = "  ".join(f"{t:.2f}: {m * 100:.2f}" for t, m in zip(result["tiou_thresholds"], result["mAP"]))
         print(f"{result['videos']} videos ({result['split']}), mAP@tIoU {thr}")
         print(f"average mAP: {result['average_mAP'] * 100:.2f}")
+        print("average AP per class: " + ", ".join(f"{k} {v * 100:.1f}" for k, v in
+                                                   sorted(result["average_ap_per_class"].items(), key=lambda kv: -kv[1])))
     return 0

@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_GROUNDER = WEIGHTS_DIR / "bam_detr_synth.safetensors"
-DEFAULT_VIDEO_FEATURES = {"backbone": "TwoStream", "layout": "ground", "fps": 15.0, "clip_len": 2.0,
-                          "frame_step": 4}
+DEFAULT_VIDEO_FEATURES = {"backbone": "TwoStream", "layout": "ground", "fps": 15.0, "clip_len": 0.6,
+                          "frame_step": 3}
 PREFILTER_MIN_CLIPS = 64  # below this every clip goes through the grounding head
+HEAD_BATCH = 16  # clip windows per forward of the grounding head (~3x the throughput of one at a time)
 
 
 @dataclass
@@ -59,9 +60,42 @@ class MomentSearch:
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
         self.prefilter_candidates = prefilter_candidates
         self._text_encoder = None
+        self.prefilter_info: dict | None = None  # the pre-filter's .json when one ships with the checkpoint
+        self._prefilter_model = self._load_prefilter(checkpoint or DEFAULT_GROUNDER)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every indexed clip (and empty the pre-filter index)."""
         self.clips: dict[str, np.ndarray] = {}  # clip path -> (n_clips, C) features
         self.durations: dict[str, float] = {}
         self.folders: dict[str, list[str]] = {}
+        self._prefilter_index = None
+        if self._prefilter_model is not None:
+            from .prefilter import ClipPrefilter
+
+            self._prefilter_index = ClipPrefilter(self._prefilter_model, float(self.video_cfg["clip_len"]),
+                                                  float(self.prefilter_info.get("segment_seconds", 2.0)))
+
+    def _load_prefilter(self, checkpoint):
+        """``<checkpoint stem>.prefilter.safetensors`` beside the weights, if there and made for this text
+        encoder and backbone; otherwise None (every clip goes through the head)."""
+        from .prefilter import load_projection, prefilter_path
+
+        path = prefilter_path(checkpoint)
+        if not path.is_file():
+            return None
+        model, info = load_projection(path)
+        wanted = {"text_encoder": self.text_cfg["encoder"], "backbone": self.video_cfg["backbone"]}
+        wrong = {k: info.get(k) for k, v in wanted.items() if info.get(k, v) != v}
+        if wrong:
+            log.warning("ignoring %s: made for %s, this model uses %s", path.name, wrong, wanted)
+            return None
+        trained = info.get("trained_on", {}).get("clip_len", [])
+        if trained and float(self.video_cfg["clip_len"]) not in trained:  # still usable (window means), but say so
+            log.warning("%s was trained on %s-s feature rows, this model uses %s s; rebuild it with "
+                        "tools/build_ground_prefilter.py", path.name, trained, self.video_cfg["clip_len"])
+        self.prefilter_info = info
+        return model
 
     # ------------------------------------------------------------------ indexing
     def clip_features(self, path) -> tuple[np.ndarray, float]:
@@ -87,7 +121,7 @@ class MomentSearch:
             key = str(item)
             try:
                 if key not in self.clips:
-                    self.clips[key], self.durations[key] = self.clip_features(item)
+                    self.add_clip(key, *self.clip_features(item))
                 report.clips.append(key)
             except InputError as exc:
                 report.skipped[key] = exc.reason
@@ -95,6 +129,23 @@ class MomentSearch:
                 progress(i + 1, len(items), item.name)
         self.folders[str(folder.resolve())] = report.clips
         return report
+
+    def add_clip(self, key: str, features: np.ndarray, duration: float) -> None:
+        """Index one clip's features (and add it to the pre-filter's index once)."""
+        self.clips[key], self.durations[key] = np.asarray(features, np.float32), float(duration)
+        self._index_for_prefilter(key)
+
+    def _index_for_prefilter(self, key: str) -> None:
+        index = self._prefilter_index
+        if index is None or key in index:
+            return
+        feats = self.clips[key]
+        if feats.ndim != 2 or feats.shape[1] != self._prefilter_model.proj.in_features:
+            log.warning("pre-filter off: clip features have %s dims, it expects %d", feats.shape[1:],
+                        self._prefilter_model.proj.in_features)
+            self._prefilter_index = None
+            return
+        index.add(key, feats)
 
     def is_indexed(self, folder) -> bool:
         return str(Path(folder).resolve()) in self.folders
@@ -117,8 +168,6 @@ class MomentSearch:
 
     def search(self, query: str, top_k: int = 10, folder=None, clips=None) -> list[Moment]:
         """Best moments for ``query`` over the indexed clips (of ``folder`` if given)."""
-        from ..models.bam_detr.predict import ground_moments
-
         if not (query or "").strip():
             raise UsageError("empty query")
         if clips is None:
@@ -127,29 +176,41 @@ class MomentSearch:
             return []
         text = self.encode_query(query)
         candidates = self._prefilter(query, clips)
+        return self._rank(candidates, text, top_k)
+
+    def _rank(self, candidates: list, text: np.ndarray, top_k: int, batch_size: int = HEAD_BATCH) -> list[Moment]:
+        """The head over ``candidates`` (windows of several clips per forward), moments ranked across clips."""
+        from ..models.bam_detr.predict import ground_many
+
         moments = []
-        for clip in candidates:
-            for m in ground_moments(self.model, self.clips[clip], text, self.video_cfg["clip_len"], top_k=top_k,
-                                    duration=self.durations[clip]):
-                moments.append(Moment(clip, float(m["start"]), float(m["end"]), float(m["score"])))
+        results = ground_many(self.model, [self.clips[c] for c in candidates], text, self.video_cfg["clip_len"],
+                              top_k=top_k, batch_size=batch_size, durations=[self.durations[c] for c in candidates])
+        for clip, found in zip(candidates, results):
+            moments += [Moment(clip, float(m["start"]), float(m["end"]), float(m["score"])) for m in found]
         moments.sort(key=lambda m: -m.score)
         return moments[:top_k]
 
     def _prefilter(self, query: str, clips: list) -> list:
         """All clips for small folders; for large ones the clips whose best segment matches the query
-        in the learned joint space (shipped with the bundle as ``prefilter``)."""
-        if len(clips) < PREFILTER_MIN_CLIPS or self.prefilter is None:
+        in the learned joint space (``<checkpoint>.prefilter.safetensors``, see tasks/prefilter.py).
+        The faiss index holds every indexed clip once; a search is restricted to ``clips``."""
+        k = self.prefilter_candidates
+        if self._prefilter_index is None or k <= 0 or len(clips) < max(PREFILTER_MIN_CLIPS, k + 1):
             return clips
-        from .prefilter import ClipPrefilter
-
-        index = ClipPrefilter(self.prefilter)
-        for clip in clips:
-            index.add(clip, self.clips[clip])
-        return index.top_clips(self.text_encoder.encode([query])[0], self.prefilter_candidates)
+        for clip in clips:  # clips put into self.clips directly (not through add_clip) join the index here
+            self._index_for_prefilter(clip)
+        index = self._prefilter_index
+        if index is None:  # the features did not fit the pre-filter
+            return clips
+        wanted = set(clips)
+        among = None if len(wanted) == len(index) else wanted  # all indexed clips: no selector needed
+        # the sentence embedding, exactly as tools/build_ground_prefilter.py trained with
+        return index.top_clips(self.text_encoder.encode([query])[0], k, among=among)
 
     @property
     def prefilter(self):
-        return getattr(self, "_prefilter_model", None)
+        """The pre-filter's projection, or None when none ships with the checkpoint."""
+        return self._prefilter_index.projection if self._prefilter_index is not None else None
 
     # ------------------------------------------------------------------ display helpers (demo)
     def thumbnail(self, clip, t: float) -> np.ndarray:

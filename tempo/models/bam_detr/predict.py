@@ -35,41 +35,64 @@ def ground_moments(model, video_feats, text_feats, clip_len: float, top_k: int =
     you normalised per block). ``model``: a BAMDETR or a BAMDETRGrounder. Returns up to ``top_k`` dicts
     {start, end, score} in seconds, best first.
     """
+    return ground_many(model, [video_feats], text_feats, clip_len, top_k, window_clips, overlap, normalize,
+                       nms_thd, batch_size, None if duration is None else [duration])[0]
+
+
+@torch.no_grad()
+def ground_many(model, videos: list, text_feats, clip_len: float, top_k: int = 10, window_clips: int = 75,
+                overlap: float = 0.5, normalize: bool = True, nms_thd: float = 0.3, batch_size: int = 32,
+                durations: list | None = None) -> list[list[dict]]:
+    """``ground_moments`` for several videos and one query: windows of the same length (from any of the videos)
+    go through the model ``batch_size`` at a time, then each video's moments are merged on their own. Returns one
+    list per video, equal to ``ground_moments`` per video: an item's outputs do not depend on the other items of
+    its batch, but they do depend on padding (the boundary decoder samples over the padded length, as the
+    official model does), so windows are grouped by length instead of padded."""
     bam = getattr(model, "bam", model)
     bam.eval()
     device = next(bam.parameters()).device
-    video = np.asarray(video_feats, dtype=np.float32)
     text = np.asarray(text_feats, dtype=np.float32)
     text = text.reshape(1, -1) if text.ndim == 1 else text
     if normalize:
-        video, text = l2_normalize(video), l2_normalize(text)
-    n_clips = len(video)
-    if n_clips == 0 or len(text) == 0:
-        return []
+        text = l2_normalize(text)
     v_dim = bam.input_vid_proj[0].LayerNorm.normalized_shape[0]
-    use_tef = v_dim == video.shape[1] + 2
-    if not use_tef and v_dim != video.shape[1]:
-        raise ValueError(f"video features have {video.shape[1]} dims, the model expects {v_dim} (or {v_dim - 2} + TEF)")
-    duration = float(duration) if duration is not None else n_clips * clip_len
-
-    video_t = torch.from_numpy(video)
+    # (video index, first clip, length) of every window; the model sees at most window_clips clips at once
+    windows, tensors = [], []
+    for v, feats in enumerate(videos):
+        video = np.asarray(feats, dtype=np.float32)
+        if len(video) == 0 or len(text) == 0:
+            tensors.append(None)
+            continue
+        if v_dim not in (video.shape[1], video.shape[1] + 2):
+            raise ValueError(f"video features have {video.shape[1]} dims, the model expects {v_dim} "
+                             f"(or {v_dim - 2} + TEF)")
+        tensors.append(torch.from_numpy(l2_normalize(video) if normalize else video))
+        length = min(window_clips, len(video))
+        windows += [(v, s, length) for s in window_starts(len(video), window_clips, overlap)]
+    candidates = [[] for _ in videos]
+    ends = [len(x) * clip_len if x is not None else 0.0 for x in tensors]  # clamp moments to the duration
+    for v, d in enumerate(durations or []):
+        ends[v] = float(d) if d is not None else ends[v]
     txt = torch.from_numpy(text).to(device)
-    candidates = []
-    starts = window_starts(n_clips, window_clips, overlap)
-    for i in range(0, len(starts), batch_size):
-        chunk = starts[i:i + batch_size]
-        length = min(window_clips, n_clips)
-        vids = torch.stack([video_t[s:s + length] for s in chunk])
-        if use_tef:
+    by_length: dict[int, list] = {}
+    for w in windows:
+        by_length.setdefault(w[2], []).append(w)
+    chunks = [group[i:i + batch_size] for group in by_length.values() for i in range(0, len(group), batch_size)]
+    for chunk in chunks:
+        length = chunk[0][2]
+        vids = torch.stack([tensors[v][s:s + length] for v, s, _ in chunk])
+        if v_dim == vids.shape[-1] + 2:
             vids = torch.cat([vids, tef(length).expand(len(chunk), -1, -1)], -1)
-        vids = vids.to(device)
         out = bam(txt.expand(len(chunk), -1, -1), torch.ones(len(chunk), len(text), device=device),
-                  vids, torch.ones(len(chunk), length, device=device))
+                  vids.to(device), torch.ones(len(chunk), length, device=device))
         spans = span_cxw_to_xx(out["pred_spans"]).cpu()  # (W, Q, 2) fractions of the window
         scores = out["pred_quality"][..., 0].cpu()
-        for w, s in enumerate(chunk):
-            secs = (s + spans[w] * length) * clip_len
-            for (st, ed), sc in zip(secs.tolist(), scores[w].tolist()):
-                candidates.append([min(max(st, 0.0), duration), min(max(ed, 0.0), duration), sc])
-    merged = soft_nms(sorted(candidates, key=lambda r: r[2], reverse=True), nms_thd=nms_thd, max_after=top_k)
-    return [{"start": st, "end": ed, "score": sc} for st, ed, sc in merged[:top_k]]
+        for b, (v, s, length) in enumerate(chunk):
+            secs = (s + spans[b] * length) * clip_len
+            for (st, ed), sc in zip(secs.tolist(), scores[b].tolist()):
+                candidates[v].append([min(max(st, 0.0), ends[v]), min(max(ed, 0.0), ends[v]), sc])
+    results = []
+    for cands in candidates:
+        merged = soft_nms(sorted(cands, key=lambda r: r[2], reverse=True), nms_thd=nms_thd, max_after=top_k)
+        results.append([{"start": st, "end": ed, "score": sc} for st, ed, sc in merged[:top_k]])
+    return results

@@ -2,8 +2,9 @@
 ``relevant_windows``, ``relevant_clip_ids``, ``saliency_scores`` over 2-second clips)."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
+
+from ...clip_saliency import clip_saliency
 
 from ..captions import caption, distinguishing_keys, matches, pick_phrase
 from ..seeding import Job, rng_for
@@ -22,19 +23,6 @@ def _merge(windows: list) -> list:
         else:
             out.append([s, e])
     return out
-
-
-def clip_saliency(windows: list, duration: float):
-    """Clips overlapping a window, and a 1..4 score from how much of the clip the windows cover
-    (repeated for QVHighlights' three annotators)."""
-    ids, scores = [], []
-    for c in range(int(math.ceil(duration / CLIP_SECONDS - 1e-9))):
-        a, b = c * CLIP_SECONDS, min((c + 1) * CLIP_SECONDS, duration)
-        cover = sum(max(0.0, min(b, e) - max(a, s)) for s, e in windows) / (b - a)
-        if cover > 0:
-            ids.append(c)
-            scores.append([1 + int(min(cover, 0.999) * 4)] * 3)
-    return ids, scores
 
 
 def queries_of(plan, rng) -> list:
@@ -70,7 +58,7 @@ def make(job: Job) -> dict:
     rows = []
     for q in queries_of(plan, rng_for(job, "caption")):
         windows = [[rounded(s), rounded(e)] for s, e in q["windows"]]
-        ids, scores = clip_saliency(q["windows"], plan.duration)
+        ids, scores = clip_saliency(q["windows"], plan.duration, CLIP_SECONDS)
         rows.append({"query": q["query"], "vid": job.vid, "duration": rounded(plan.duration),
                      "relevant_windows": windows, "relevant_clip_ids": ids, "saliency_scores": scores,
                      "action": q["action"], "described": q["described"],
