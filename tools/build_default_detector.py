@@ -5,11 +5,13 @@
 
 Steps (each skipped when its output exists, so the script resumes):
 1. ``tempo synth --task detect --preset small --seed 0`` into --data (train/val/test splits).
-2. EfficientNet-Lite0 features (resampled to 15 fps, 16-frame windows every 4 frames) as
-   ``<data>/features/<vid>.npy`` (cached by content in the tempo cache too).
-3. ``tools/train.py configs/tridet/synth_effnet.py`` on the train split.
-4. The bundle ``tempo/weights/tridet_synth.safetensors`` + ``.json`` (model config, feature config,
-   class names), which ``tempo detect`` uses when no checkpoint is given.
+2. Features of the default backbone (``DEFAULT_FEATURES``: MotionStats, resampled to 15 fps, 16-frame windows
+   every 4 frames) as ``<data>/features_<backbone>/<vid>.npy`` (cached by content in the tempo cache too).
+3. Per-channel RMS of the training features (``<work-dir>/feat_scale.npy``), then
+   ``tools/train.py configs/tridet/synth_motion.py`` on the train split, on features divided by it.
+4. The bundle ``tempo/weights/tridet_synth.safetensors`` (the scale folded into the first convolution, so it
+   reads raw features) + ``.json`` (model config, feature config, class names), which ``tempo detect`` uses
+   when no checkpoint is given.
 5. mAP on the test split of another seed (--eval-data, seed 1), never seen in training, written to
    ``tempo/weights/tridet_synth.metrics.json``.
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 from tempo.data.synth import ACTION_NAMES, generate, get_preset
 from tempo.features.output import write_features
 from tempo.features.stage import extract_features
+from tempo.models.tridet.input_scale import channel_scale, fold_input_scale, save_channel_scale
 from tempo.progress import track
 from tempo.tasks.detect import DEFAULT_DETECTOR, DEFAULT_FEATURES
 
@@ -46,8 +48,8 @@ def ensure_synth(out: Path, seed: int, preset: str, workers: int, only_split: st
 
 def ensure_features(data: Path) -> Path:
     doc = json.loads((data / "annotations" / "detect.json").read_text())
-    feat_dir = data / "features"
     f = DEFAULT_FEATURES
+    feat_dir = data / f"features_{f['backbone']}"
     for vid, entry in track(list(doc["database"].items()), "features"):
         if (feat_dir / f"{vid}.npy").is_file():
             continue
@@ -61,41 +63,94 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="data/synth_detect")
     parser.add_argument("--eval-data", default="data/synth_detect_seed1")
+    parser.add_argument("--extra-seeds", type=int, nargs="*", default=[2],
+                        help="more generator seeds whose train split is added to the training data "
+                             "(never 1: that is the held-out test seed)")
     parser.add_argument("--preset", default="small")
-    parser.add_argument("--config", default="configs/tridet/synth_effnet.py")
+    parser.add_argument("--config", default="configs/tridet/synth_motion.py")
     parser.add_argument("--work-dir", default="work_dirs/tridet_synth_default")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cfg-options", nargs="*", default=[], help="extra key=value overrides for training")
     parser.add_argument("--skip-train", action="store_true", help="only (re)build data, bundle and metrics")
     args = parser.parse_args(argv)
-    data, eval_data = Path(args.data), Path(args.eval_data)
+    data, eval_data, work_dir = Path(args.data), Path(args.eval_data), Path(args.work_dir)
+    if 1 in args.extra_seeds:
+        parser.error("seed 1 is the held-out test seed")
 
     ensure_synth(data, 0, args.preset, args.workers)
-    ensure_features(data)
-    weights = Path(args.work_dir) / "final.safetensors"
+    train_sets = [(data, ensure_features(data))]
+    for seed in args.extra_seeds:
+        extra = data.with_name(f"{data.name}_seed{seed}")
+        ensure_synth(extra, seed, args.preset, args.workers, only_split="train")
+        train_sets.append((extra, ensure_features(extra)))
+    feat_dir = train_sets[0][1]
+    weights = work_dir / "final.safetensors"
+    scale_path = work_dir / "feat_scale.npy"
+    if not scale_path.is_file():
+        files = []
+        for root, feats in train_sets:
+            doc = json.loads((root / "annotations" / "detect.json").read_text())["database"]
+            files += [feats / f"{vid}.npy" for vid, e in doc.items() if e["subset"].lower() == "training"]
+        save_channel_scale(scale_path, channel_scale(files))
     if not args.skip_train or not weights.is_file():
-        cmd = [sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", args.work_dir,
-               "--cfg-options", f"data_root={data}", f"ann_file={data}/annotations/detect.json",
-               f"feat_dir={data}/features", *args.cfg_options]
-        subprocess.run(cmd, check=True)
+        config = write_training_config(Path(args.config).resolve(), work_dir, train_sets, scale_path)
+        cmd = [sys.executable, str(ROOT / "tools" / "train.py"), str(config), "--work-dir", str(work_dir),
+               "--cfg-options", *args.cfg_options]
+        subprocess.run([c for c in cmd if c != "--cfg-options" or args.cfg_options], check=True)
+
+    from safetensors.torch import load_file, save_file
 
     model_cfg = json.loads(weights.with_name("final.json").read_text())
     DEFAULT_DETECTOR.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(weights, DEFAULT_DETECTOR)
+    state = fold_input_scale(load_file(str(weights)), np.load(scale_path))
+    save_file(state, str(DEFAULT_DETECTOR), metadata=load_metadata(weights))
     bundle = {"model": model_cfg, "features": DEFAULT_FEATURES, "classes": list(ACTION_NAMES),
-              "trained_on": f"tempo synth --task detect --preset {args.preset} --seed 0 (train split)"}
+              "trained_on": f"tempo synth --task detect --preset {args.preset}, train split of seeds "
+                            + ", ".join(str(x) for x in [0, *args.extra_seeds])}
     DEFAULT_DETECTOR.with_suffix(".json").write_text(json.dumps(bundle, indent=2))
     print(f"bundle: {DEFAULT_DETECTOR} ({DEFAULT_DETECTOR.stat().st_size / 1e6:.1f} MB)")
 
     from tempo.tasks.detect_eval import evaluate
 
     # Features of the held-out videos are extracted exactly as `tempo detect` does (same stage and config).
-    metrics = {"seed0_test": evaluate(data, "test", feat_dir=data / "features")}
+    metrics = {"seed0_test": evaluate(data, "test", feat_dir=feat_dir)}
     ensure_synth(eval_data, 1, args.preset, args.workers, only_split="test")
     metrics["seed1_test"] = evaluate(eval_data, "test", feat_dir=ensure_features(eval_data))
     DEFAULT_DETECTOR.with_name("tridet_synth.metrics.json").write_text(json.dumps(metrics, indent=2))
     print(json.dumps({k: v["average_mAP"] for k, v in metrics.items()}, indent=2))
     return 0
+
+
+def write_training_config(base: Path, work_dir: Path, train_sets: list, scale_path: Path) -> Path:
+    """``base`` with a train set concatenating the train splits of every seed (tempo.data.concat;
+    video ids repeat across seeds, but each seed reads its own folder), seed 0's validation split for
+    validation, and every set dividing its features by the channel scale."""
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(str(base))
+    common = cfg.train_dataloader.dataset.to_dict()
+
+    def dataset(root, feats, split, training):
+        return {**common, "ann_file": str(root / "annotations" / "detect.json"), "feat_dir": str(feats),
+                "split": [split], "training": training, "feat_scale": str(scale_path)}
+
+    cfg.train_dataloader.dataset = dict(type="ConcatFeatureDatasets",
+                                        datasets=[dataset(r, f, "training", True) for r, f in train_sets])
+    root0, feats0 = train_sets[0]
+    cfg.val_dataloader.dataset = dataset(root0, feats0, "validation", False)
+    cfg.val_evaluator.ann_file = str(root0 / "annotations" / "detect.json")
+    cfg.custom_imports.imports = [*cfg.custom_imports.imports, "tempo.data.concat"]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = work_dir / "train_config.py"
+    cfg.dump(str(path))
+    return path
+
+
+def load_metadata(path: Path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        return f.metadata() or {}
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_GROUNDER = WEIGHTS_DIR / "bam_detr_synth.safetensors"
-DEFAULT_VIDEO_FEATURES = {"backbone": "TwoStream", "layout": "ground", "fps": 15.0, "clip_len": 0.6,
-                          "frame_step": 3}
+DEFAULT_VIDEO_FEATURES = {"backbone": "TwoStream", "layout": "ground", "fps": 15.0, "clip_len": 2.0,
+                          "frame_step": 4}
 PREFILTER_MIN_CLIPS = 64  # below this every clip goes through the grounding head
 HEAD_BATCH = 16  # clip windows per forward of the grounding head (~3x the throughput of one at a time)
 
