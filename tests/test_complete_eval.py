@@ -63,9 +63,23 @@ def test_evaluate_runs_opn_path(tiny_complete, parity_dir):
     assert result["methods"]["opn"]["frames"] == result["methods"]["telea"]["frames"] > 0
 
 
-def test_cli_json(tiny_complete):
+def test_cli_json_scores_the_embedded_default(tiny_complete):
     import json
 
     out = subprocess.run([sys.executable, "-m", "tempo", "evaluate", "complete", "--data", str(tiny_complete),
                           "--baselines", "ns", "--json"], check=True, capture_output=True, text=True).stdout
-    assert json.loads(out)["methods"]["ns"]["frames"] > 0
+    methods = json.loads(out)["methods"]
+    assert set(methods) == {"opn", "ns"} and methods["opn"]["frames"] == methods["ns"]["frames"] > 0
+
+
+def test_evaluate_with_a_tempo_checkpoint_and_baselines_only(tiny_complete, tmp_path):
+    import torch
+
+    from tempo.models.onion_peel import OPN
+    from tempo.models.onion_peel.tempo_weights import save_tempo_opn
+
+    torch.manual_seed(0)
+    weights = save_tempo_opn(OPN(width=0.125), tmp_path / "tiny_opn.safetensors")
+    result = evaluate(tiny_complete, "test", checkpoint=weights, baselines=())
+    assert set(result["methods"]) == {"opn"} and result["methods"]["opn"]["frames"] > 0
+    assert set(evaluate(tiny_complete, "test", baselines=("ns",), model=False)["methods"]) == {"ns"}

@@ -74,8 +74,13 @@ def test_clear_errors(setup, capsys):
     assert cli(d, "--mask", d / "full.png", "-o", d / "full.mkv") == 1
     assert "frame 0 is entirely masked" in capsys.readouterr().err
     assert not list(d.glob("*full*.mkv"))  # nothing half-written
-    assert main(["complete", str(d / "in.mkv"), "--mask", str(d / "mask.png")]) == 2  # no weights
-    assert "--opn" in capsys.readouterr().err
+    assert main(["complete", str(d / "in.mkv"), "--mask", str(d / "mask.png"), "--checkpoint",
+                 str(d / "nowhere.safetensors"), "-o", str(d / "nw.mkv")]) == 1
+    assert "nowhere.safetensors: checkpoint file not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse: one source of weights, not two
+        main(["complete", str(d / "in.mkv"), "--mask", str(d / "mask.png"), "--opn", str(d / "OPN.pth"),
+              "--checkpoint", str(d / "x.safetensors")])
+    assert exc.value.code == 2
 
 
 def test_mask_video_and_folder_masks(setup):

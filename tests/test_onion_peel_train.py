@@ -48,3 +48,19 @@ def test_runner_trains_from_config(tmp_path):
     runner = runner_from_cfg(cfg)  # what tools/train.py uses
     runner.train()
     assert runner.iter == 2
+
+
+def test_real_footage_clips_get_synthetic_masks_and_respect_the_frame_limit(tmp_path):
+    import numpy as np
+
+    from tempo.io import write_video
+    from tempo.models.onion_peel.train_data import OnionPeelClips
+
+    frames = np.stack([np.full((48, 64, 3), 10 * i, np.uint8) for i in range(20)])
+    write_video(tmp_path / "real.mkv", frames, 10, codec="ffv1")
+    data = OnionPeelClips(videos=[f"{tmp_path / 'real.mkv'}@8"], clip_len=3, max_stride=3, crop=(32, 48), length=6)
+    for i in range(len(data)):
+        item = data[i]
+        assert item["inputs"].shape == (3, 3, 32, 48) and item["holes"].shape == (3, 1, 32, 48)
+        assert item["holes"][0].any() and not item["holes"].flatten(1).all(dim=1).any()
+        assert item["inputs"].max() <= 70 / 255 + 1e-6  # frames 0..7 only: the rest is held out

@@ -1,12 +1,14 @@
 """Benchmark onion-peel completion: steady-state frames/s vs the number of memory frames K.
 
 Per completed frame the pipeline runs: the peel loop (encoder + memory read + decoder per ring), one TCN
-step, and, amortised, one memory encoding every ``--mem-every`` frames. This script times exactly those
-pieces on synthetic frames with random-init weights (speed does not depend on the weight values), with
-K memory frames already in the bank, and reports
+step (when there is a TCN), and, amortised, one memory encoding every ``--mem-every`` frames. This script
+times exactly those pieces on synthetic frames, with K memory frames already in the bank, and reports
 
     frames/s = 1 / (t_peel_loop + t_tcn + t_memorize / mem_every)
 
+Networks (speed does not depend on the weight values, only on the architecture): ``--weights default``
+= the embedded default (a half-width OPN, no TCN), ``--weights official`` = the released full-width
+OPN + TCN architecture with random weights, or a path (tempo .safetensors or official OPN.pth, no TCN).
 Video decoding/encoding is not included. Example:
 
     python tools/bench_onion_peel.py --sizes 240x424,480x854 --memory-frames 1,2,4,8 --threads 2
@@ -22,6 +24,7 @@ import torch
 
 from tempo.models.onion_peel import OPN, TCN
 from tempo.models.onion_peel.opn import Memory
+from tempo.models.onion_peel.tempo_weights import load_networks
 from tempo.models.onion_peel.preprocess import preprocess
 
 
@@ -51,24 +54,33 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def networks(weights: str, device):
+    """(OPN, TCN or None) for ``--weights``."""
+    if weights == "official":
+        return OPN().to(device).eval(), TCN().to(device).eval()
+    opn, tcn, _ = load_networks(None if weights == "default" else weights, None, device)
+    return opn, tcn
+
+
 @torch.no_grad()
-def bench_size(h: int, w: int, ks: list[int], repeats: int, mem_every: int, device, local_window: bool
-               ) -> list[dict]:
-    opn, tcn = OPN().to(device).eval(), TCN().to(device).eval()
+def bench_size(h: int, w: int, ks: list[int], repeats: int, mem_every: int, device, local_window: bool,
+               weights: str = "default") -> list[dict]:
+    opn, tcn = networks(weights, device)
     frame, valid, hole, dist = (t.to(device) for t in preprocess(*synthetic(h, w, 0)))
     t_mem, _ = timed(lambda: opn.memorize(frame, valid, dist), repeats, device)
     bank = []
     for i in range(max(ks)):  # distinct memory frames with holes elsewhere
         f, v, _, d = (t.to(device) for t in preprocess(*synthetic(h, w, 40 * (i + 1), seed=i + 1)))
         bank.append(opn.readable(*opn.memorize(f, v, d)))
-    t_tcn, _ = timed(lambda: tcn(frame, hole, frame, hole, None), repeats, device)
+    t_tcn = timed(lambda: tcn(frame, hole, frame, hole, None), repeats, device)[0] if tcn is not None else 0.0
     rows = []
     for k in ks:
-        memory = Memory.concat(bank[:k])
+        memory = Memory.concat(bank[:k], opn.channels)
         t_peel, (_, steps) = timed(lambda: opn.complete(memory, frame, valid, dist, local_window=local_window),
                                    repeats, device)
         total = t_peel + t_tcn + t_mem / mem_every
-        rows.append(dict(size=f"{h}x{w}", memory_frames=k, local_window=local_window,
+        rows.append(dict(size=f"{h}x{w}", memory_frames=k, local_window=local_window, weights=weights,
+                         opn_width=opn.width, tcn=tcn is not None,
                          memory_positions=memory.size, peel_steps=steps,
                          hole_fraction=round(float(hole.mean()), 3), peel_s=round(t_peel, 4),
                          tcn_s=round(t_tcn, 4), memorize_s=round(t_mem, 4), frames_per_s=round(1 / total, 3),
@@ -85,6 +97,8 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=2, help="timed runs per measurement (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--weights", default="default",
+                   help="default (embedded half-width OPN, no TCN), official (full-width OPN+TCN, random), or a path")
     p.add_argument("--full-frame", action="store_true",
                    help="run every peel step on the whole frame (official) instead of the ring's window")
     p.add_argument("--json", help="also write the rows to this file")
@@ -99,9 +113,9 @@ def main(argv=None):
     rows = []
     for size in args.sizes.split(","):
         h, w = (int(v) for v in size.lower().split("x"))
-        rows += bench_size(h, w, ks, args.repeats, args.mem_every, device, not args.full_frame)
+        rows += bench_size(h, w, ks, args.repeats, args.mem_every, device, not args.full_frame, args.weights)
     print(f"\ndevice={device} threads={torch.get_num_threads()} torch={torch.__version__} "
-          f"peel on {'the whole frame' if args.full_frame else 'the ring window'}")
+          f"peel on {'the whole frame' if args.full_frame else 'the ring window'}, weights {args.weights}")
     print(f"{'size':>9} {'K':>3} {'mem pos':>8} {'steps':>5} {'frames/s':>9} {'OPN only':>9}")
     for r in rows:
         print(f"{r['size']:>9} {r['memory_frames']:>3} {r['memory_positions']:>8} {r['peel_steps']:>5} "

@@ -2,9 +2,12 @@
 
 The holes come from --mask (one image for every frame, a folder of per-frame images, or a mask video;
 white/non-zero = hole) and/or --box x,y,w,h[@t0-t1] (frames, or seconds as 1.5s-3s; repeatable).
-Only hole pixels change; everything else is the original frame. Weights: the official OPN.pth (and
-TCN.pth for temporal smoothing) from the Onion-Peel Networks release.
+Only hole pixels change; everything else is the original frame. Weights: without any, the embedded default
+(tempo/weights/onion_peel_synth.safetensors: a half-width OPN trained on synthetic + real clips on a CPU; it has
+no TCN, so no temporal smoothing); --checkpoint X.safetensors for other tempo weights (a tools/train.py export
+with its .json); or the official OPN.pth (and TCN.pth) of the Onion-Peel Networks release via --opn/--tcn.
 
+  tempo complete in.mp4 --mask mask.png -o out.mp4
   tempo complete in.mp4 --mask mask.png --opn OPN.pth --tcn TCN.pth -o out.mp4
   tempo complete in.mp4 --box 100,40,80,60@0-120 --dilate 4 --size 240x424 --opn OPN.pth -o out.mp4
 """
@@ -29,7 +32,10 @@ def add_arguments(parser) -> None:
                         help="a rectangular hole, optionally only on frames T0..T1 (or seconds: @1.5s-3s); repeatable")
     parser.add_argument("--dilate", type=int, default=0, metavar="PX",
                         help="grow the holes by PX pixels first (masks usually need a few; default 0)")
-    parser.add_argument("--opn", type=Path, help="official OPN.pth weights (required)")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--opn", type=Path, help="official OPN.pth weights")
+    weights.add_argument("--checkpoint", type=Path, help="tempo OPN weights (.safetensors with its .json); "
+                         "default: the embedded tempo/weights/onion_peel_synth.safetensors")
     parser.add_argument("--tcn", type=Path, help="official TCN.pth weights (temporal smoothing; skipped if absent)")
     parser.add_argument("--size", default="native", metavar="HxW",
                         help="working size, e.g. 240x424 as the official demo (default: the video's own size)")
@@ -63,15 +69,13 @@ def _device(name: str):
 
 def run(args) -> int:
     from ..io import VideoReader
-    from ..models.onion_peel import OPN, TCN, load_official
     from ..models.onion_peel.completer import VideoCompleter
     from ..models.onion_peel.masks import open_masks
+    from ..models.onion_peel.tempo_weights import load_networks
     from ..models.onion_peel.video import complete_video
 
     if args.mask is None and not args.box:
         raise UsageError("say where the holes are: --mask PATH and/or --box x,y,w,h")
-    if args.opn is None:
-        raise UsageError("no weights: pass --opn OPN.pth (and --tcn TCN.pth) from the Onion-Peel Networks release")
     if args.mem_every < 1 or args.memory_frames < 0:
         raise UsageError("--mem-every must be >= 1 and --memory-frames >= 0")
     size = parse_size(args.size)
@@ -89,14 +93,14 @@ def run(args) -> int:
     num_frames = len(reader)
     masks = open_masks(args.mask, args.box, reader.out_height, reader.out_width, num_frames, reader.fps,
                        args.dilate)
-    opn = load_official(OPN(), args.opn, device)
-    tcn = load_official(TCN(), args.tcn, device) if args.tcn else None
+    opn, tcn, weights_name = load_networks(args.opn or args.checkpoint, args.tcn, device)
     completer = VideoCompleter(opn, tcn, size=size, mem_every=args.mem_every,
                                memory_frames=args.memory_frames or None, device=device)
     with progress_bar(f"completing {src.name}", total=num_frames) as advance:
         summary = complete_video(src, masks, dst, completer, codec=args.codec, crf=args.crf,
                                  on_frame=lambda n: advance(n))
     summary["temporal_smoothing"] = tcn is not None
+    summary["weights"] = weights_name
     if args.json:
         print_json(summary)
     elif summary["copied_through"]:

@@ -1,5 +1,7 @@
 """``tempo evaluate complete``: hole-region PSNR/SSIM of video completion on a ``tempo synth --task complete``
 split, for OPN(+TCN) and the classical baselines of ``complete_baselines`` (Telea, NS, propagation).
+The model is the embedded default (``tempo/weights/onion_peel_synth.safetensors``) unless --opn (official
+``OPN.pth``) or --checkpoint (tempo ``.safetensors`` + .json) names other weights; --baselines-only skips it.
 
 Every method sees the frames with the hole pixels zeroed (no leak of the ground truth) and is scored
 against the clean frames on the hole pixels only (``tempo.eval.image_quality``).
@@ -20,9 +22,12 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "onion_peel" 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--split", default="test", choices=sorted(SUBSETS), help="split (default test)")
-    parser.add_argument("--opn", help="OPN weights (official OPN.pth); without it only the baselines run")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--opn", help="official OPN.pth weights")
+    weights.add_argument("--checkpoint", help="tempo OPN weights (.safetensors with its .json; a tools/train.py "
+                         "export or a bundle); default: the embedded tempo/weights/onion_peel_synth.safetensors")
+    weights.add_argument("--baselines-only", action="store_true", help="score only the baselines")
     parser.add_argument("--tcn", help="TCN weights (official TCN.pth), optional")
-    parser.add_argument("--checkpoint", help="alias of --opn")
     parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="onion_peel config (default streaming)")
     parser.add_argument("--baselines", default="telea,ns,propagation",
                         help="comma-separated baselines to run (telea, ns, propagation; '' for none)")
@@ -42,7 +47,9 @@ def load_clip(data: Path, rec: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(data, split="test", opn=None, tcn=None, config=DEFAULT_CONFIG,
-             baselines=("telea", "ns", "propagation"), limit=None) -> dict:
+             baselines=("telea", "ns", "propagation"), limit=None, checkpoint=None, model=None) -> dict:
+    """Scores per method. ``opn`` (official .pth) or ``checkpoint`` (tempo .safetensors) name the OPN weights;
+    ``model``: run the OPN at all (default: when weights are named; ``True`` with none = the embedded default)."""
     from ..eval.image_quality import video_quality
     from .complete_baselines import BASELINES
 
@@ -58,10 +65,13 @@ def evaluate(data, split="test", opn=None, tcn=None, config=DEFAULT_CONFIG,
     if unknown:
         raise UsageError(f"unknown baseline(s) {unknown}; choose from {sorted(BASELINES)}")
     methods = {b: BASELINES[b] for b in baselines}
-    if opn:
+    weights = opn or checkpoint
+    if model is None:
+        model = weights is not None
+    if model:
         from ..models.onion_peel import build_completer
 
-        completer = build_completer(config, opn, tcn)
+        completer = build_completer(config, weights, tcn)
 
         def ours(frames, holes):
             return np.stack([c.image for c in completer.run(len(frames), lambda idx: frames[list(idx)],
@@ -88,15 +98,18 @@ def evaluate(data, split="test", opn=None, tcn=None, config=DEFAULT_CONFIG,
     return {"split": split, "clips": len(clips), "methods": summary, "per_clip": per_clip}
 
 
+def format_table(result: dict) -> str:
+    lines = [f"{'method':<12} {'hole PSNR':>10} {'hole SSIM':>10} {'frames':>7}   ({result['clips']} clips, "
+             f"split {result['split']})"]
+    lines += [f"{m:<12} {q['psnr']:>10.2f} {q['ssim']:>10.4f} {q['frames']:>7}" for m, q in result["methods"].items()]
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     baselines = tuple(b for b in (args.baselines or "").split(",") if b)
-    result = evaluate(args.data, args.split, args.opn or args.checkpoint, args.tcn, args.config, baselines,
-                      args.limit)
-    if getattr(args, "json", False):
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"{'method':<12} {'hole PSNR':>10} {'hole SSIM':>10} {'frames':>7}   ({result['clips']} clips, "
-              f"split {result['split']})")
-        for m, q in result["methods"].items():
-            print(f"{m:<12} {q['psnr']:>10.2f} {q['ssim']:>10.4f} {q['frames']:>7}")
+    if args.tcn and args.baselines_only:
+        raise UsageError("--tcn needs the model; drop --baselines-only")
+    result = evaluate(args.data, args.split, args.opn, args.tcn, args.config, baselines, args.limit,
+                      checkpoint=args.checkpoint, model=not args.baselines_only)
+    print(json.dumps(result, indent=2) if getattr(args, "json", False) else format_table(result))
     return 0

@@ -1,20 +1,26 @@
-"""Build a ``VideoCompleter`` from an mmengine config (``configs/onion_peel/*.py``) and official weights."""
+"""Build a ``VideoCompleter`` from an mmengine config (``configs/onion_peel/*.py``) and weights."""
 from __future__ import annotations
 
 from mmengine.config import Config
 
-from ...registry import MODELS
-from . import opn as _opn, tcn as _tcn  # noqa: F401  (register OnionPeelOPN / OnionPeelTCN)
-from .checkpoint import load_official
 from .completer import VideoCompleter
+from .tempo_weights import load_networks
 
 
-def build_completer(config, opn_weights, tcn_weights=None, device="cpu") -> VideoCompleter:
-    """``config``: a path or Config with ``model.opn``, ``model.tcn`` and ``completion`` sections."""
+def completion_options(config) -> dict:
+    """The ``completion`` section of a config (a path or Config) as VideoCompleter keyword arguments."""
     cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
-    opn = load_official(MODELS.build(cfg.model.opn), opn_weights, device)
-    tcn = load_official(MODELS.build(cfg.model.tcn), tcn_weights, device) if tcn_weights else None
     opts = dict(cfg.completion)
     if opts.get("size") is not None:
         opts["size"] = tuple(opts["size"])
-    return VideoCompleter(opn, tcn, device=device, **opts)
+    return opts
+
+
+def build_completer(config, opn_weights=None, tcn_weights=None, device="cpu") -> VideoCompleter:
+    """``config``: a path or Config with a ``completion`` section. ``opn_weights``: an official ``OPN.pth`` or
+    tempo ``.safetensors`` (+ its .json; the architecture comes from there), None = the embedded default.
+    ``tcn_weights``: an official ``TCN.pth`` or None (no temporal smoothing)."""
+    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
+    official = {k: v for k, v in (cfg.get("model", {}).get("opn") or {}).items() if k != "type"}
+    opn, tcn, _ = load_networks(opn_weights, tcn_weights, device, official)
+    return VideoCompleter(opn, tcn, device=device, **completion_options(cfg))

@@ -101,7 +101,7 @@ class VideoCompleter:
         if mask.shape != raw.shape[:2]:
             raise ValueError(f"frame {index}: mask is {mask.shape[1]}x{mask.shape[0]}, "
                              f"frame is {raw.shape[1]}x{raw.shape[0]}")
-        hole = prepare_hole(mask, self.size)
+        hole = prepare_hole(mask, self.size, self.opn.hole_dilation)
         dist = distance_map(hole)
         if is_all_hole(dist):
             raise AllHoleFrameError(index)
@@ -110,7 +110,8 @@ class VideoCompleter:
         return _Prepared(raw, mask, frame, valid, hole_t, dist_t, bool(hole.any()))
 
     def _working_hole(self, mask: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(prepare_hole(mask, self.size).astype(np.float32))[None, None].to(self.device)
+        hole = prepare_hole(mask, self.size, self.opn.hole_dilation)
+        return torch.from_numpy(hole.astype(np.float32))[None, None].to(self.device)
 
     @torch.no_grad()
     def run(self, num_frames: int, get_frames: Callable[[Sequence[int]], np.ndarray],
@@ -132,7 +133,7 @@ class VideoCompleter:
                     p = self._prepare(frames.get(m), get_mask(m), m)
                     bank[m] = self.opn.readable(*self.opn.memorize(p.frame, p.valid, p.dist))
             if selection != cached_sel:
-                cached_sel, cached_memory = selection, Memory.concat([bank[m] for m in selection])
+                cached_sel, cached_memory = selection, Memory.concat([bank[m] for m in selection], self.opn.channels)
             if cur.has_hole:
                 comp, steps = self.opn.complete(cached_memory, cur.frame, cur.valid, cur.dist,
                                                 local_window=self.local_window)

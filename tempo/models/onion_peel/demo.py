@@ -38,7 +38,7 @@ def memorize_all(opn: OPN, frames, valids, dists):
 
 
 def _memory(opn: OPN, mkey, mval, mhol, positions: list[int]) -> Memory:
-    return Memory.concat([opn.readable(mkey[:, :, i], mval[:, :, i], mhol[:, :, i]) for i in positions])
+    return Memory.concat([opn.readable(mkey[:, :, i], mval[:, :, i], mhol[:, :, i]) for i in positions], opn.channels)
 
 
 @torch.no_grad()

@@ -23,20 +23,40 @@ THICKNESS = 8  # peel ring thickness in pixels (official value)
 WINDOW_MARGIN = 160
 
 
+def telea_fill(frame: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """``frame`` [1,3,H,W] in [0,1] with its ``hole`` [1,1,H,W] filled by OpenCV's Telea inpainting (8-bit:
+    cv2.inpaint takes no float images). No gradient flows through it: it is a fixed starting point."""
+    import cv2
+    import numpy as np
+
+    img = (frame[0].detach().permute(1, 2, 0).float().cpu().numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    mask = (hole[0, 0].detach().cpu().numpy() > 0).astype(np.uint8)
+    filled = cv2.inpaint(img, mask, 3, cv2.INPAINT_TELEA) if mask.any() else img
+    return torch.from_numpy(filled).to(frame.device, frame.dtype).permute(2, 0, 1)[None] / 255
+
+
+def channels_for(width: float) -> tuple[int, int]:
+    """(1/2-scale, 1/4-scale) channel counts of OPN for a width multiplier; 1.0 = the official (64, 128)."""
+    if width <= 0:
+        raise ValueError(f"OPN width must be > 0, got {width}")
+    return max(1, round(64 * width)), max(1, round(128 * width))
+
+
 class OPNEncoder(nn.Module):
     """5-channel input (normalised RGB, valid, hole) -> key and value at 1/4 resolution."""
 
-    def __init__(self):
+    def __init__(self, width: float = 1.0):
         super().__init__()
-        self.conv12 = gated(5, 64, k=5, stride=2)
-        self.conv2 = gated(64, 64)
-        self.conv23 = gated(64, 128, stride=2)
-        self.conv3a = gated(128, 128)
-        self.conv3b = gated(128, 128, dilation=2)
-        self.conv3c = gated(128, 128, dilation=4)
-        self.conv3d = gated(128, 128, dilation=8)
-        self.key3 = gated(128, 128, act=False)
-        self.val3 = gated(128, 128, act=False)
+        c2, c4 = channels_for(width)
+        self.conv12 = gated(5, c2, k=5, stride=2)
+        self.conv2 = gated(c2, c2)
+        self.conv23 = gated(c2, c4, stride=2)
+        self.conv3a = gated(c4, c4)
+        self.conv3b = gated(c4, c4, dilation=2)
+        self.conv3c = gated(c4, c4, dilation=4)
+        self.conv3d = gated(c4, c4, dilation=8)
+        self.key3 = gated(c4, c4, act=False)
+        self.val3 = gated(c4, c4, act=False)
         self.register_buffer("mean", _stat(IMAGENET_MEAN), persistent=False)
         self.register_buffer("std", _stat(IMAGENET_STD), persistent=False)
 
@@ -50,15 +70,16 @@ class OPNEncoder(nn.Module):
 class OPNDecoder(nn.Module):
     """1/4-resolution value feature -> RGB (un-normalised, not clamped)."""
 
-    def __init__(self):
+    def __init__(self, width: float = 1.0):
         super().__init__()
-        self.conv3d = gated(128, 128, dilation=8)
-        self.conv3c = gated(128, 128, dilation=4)
-        self.conv3b = gated(128, 128, dilation=2)
-        self.conv3a = gated(128, 128)
-        self.conv32 = gated(128, 64)
-        self.conv2 = gated(64, 64)
-        self.conv21 = gated(64, 3, k=5, act=False)
+        c2, c4 = channels_for(width)
+        self.conv3d = gated(c4, c4, dilation=8)
+        self.conv3c = gated(c4, c4, dilation=4)
+        self.conv3b = gated(c4, c4, dilation=2)
+        self.conv3a = gated(c4, c4)
+        self.conv32 = gated(c4, c2)
+        self.conv2 = gated(c2, c2)
+        self.conv21 = gated(c2, 3, k=5, act=False)
         self.register_buffer("mean", _stat(IMAGENET_MEAN), persistent=False)
         self.register_buffer("std", _stat(IMAGENET_STD), persistent=False)
 
@@ -81,9 +102,10 @@ class Memory:
         return self.keys.shape[1]
 
     @staticmethod
-    def concat(parts: list["Memory"]) -> "Memory":
+    def concat(parts: list["Memory"], channels: int = 128) -> "Memory":
+        """``channels`` only shapes the empty memory (no part): OPN.channels."""
         if not parts:
-            return Memory(torch.zeros(128, 0), torch.zeros(128, 0))
+            return Memory(torch.zeros(channels, 0), torch.zeros(channels, 0))
         if len(parts) == 1:
             return parts[0]
         return Memory(torch.cat([p.keys for p in parts], 1), torch.cat([p.values for p in parts], 1))
@@ -148,23 +170,45 @@ class OPN(nn.Module):
     """Onion-peel network. ``memorize`` encodes reference frames once; ``peel_step`` fills one ring."""
 
     def __init__(self, thickness: int = THICKNESS, max_scores: int = 1 << 24, local_window: bool = False,
-                 legacy_uint8_count: bool = False):
+                 legacy_uint8_count: bool = False, width: float = 1.0, prefill: str | None = None,
+                 hole_dilation: bool = True):
         super().__init__()
+        # hole_dilation: the completer grows input masks by a 3x3 cross first (the official demo's
+        # preprocessing); a model trained on exact masks (the tempo default) is run without it.
+        self.hole_dilation = hole_dilation
+        # prefill="telea" (a tempo variant, not the paper's): holes enter the encoder pre-filled by Telea
+        # inpainting instead of the ImageNet mean, and the decoder predicts a correction added to that fill.
+        # A small model trained briefly on a CPU then starts from a classical fill instead of grey.
+        if prefill not in (None, "telea"):
+            raise ValueError(f"prefill must be None or 'telea', got {prefill!r}")
+        self.prefill = prefill
+        # width: channel multiplier (1.0 = the released architecture; smaller trains faster on a CPU).
+        self.width = width
+        self.channels = channels_for(width)[1]  # key/value channels of the memory
         self.legacy_uint8_count = legacy_uint8_count  # see masked_read
         # local_window: run encoder/decoder only on the ring's bounding box plus WINDOW_MARGIN; the ring's
         # prediction is then the full-frame one up to float rounding, much faster for small holes in big frames.
         self.local_window = local_window
-        self.Encoder = OPNEncoder()
-        self.Decoder = OPNDecoder()
+        self.Encoder = OPNEncoder(width)
+        self.Decoder = OPNDecoder(width)
         self.thickness = thickness
         self.max_scores = max_scores
         self.register_buffer("mean", _stat(IMAGENET_MEAN), persistent=False)
 
+    def fill_for(self, frame: torch.Tensor, dist: torch.Tensor) -> torch.Tensor | None:
+        """The hole pre-fill of ``prefill`` mode (None in the official mode: the ImageNet mean)."""
+        return telea_fill(frame, dist > 0) if self.prefill else None
+
+    def _base(self, fill: torch.Tensor | None) -> torch.Tensor:
+        return self.mean if fill is None else fill
+
     def memorize(self, frame: torch.Tensor, valid: torch.Tensor, dist: torch.Tensor):
         """Encode one reference frame [1,3,H,W] -> (key, value [1,128,Hp/4,Wp/4], hole [1,1,Hp/4,Wp/4])."""
+        fill = self.fill_for(frame, dist)
         (frame, valid, dist), _ = pad_to_multiple([frame, valid, dist], 4)
+        fill = pad_to_multiple([fill], 4)[0][0] if fill is not None else None
         hole = (dist > 0).float()
-        frame = frame * (1 - hole) + hole * self.mean  # the zero padding stays 0 and is not a hole
+        frame = frame * (1 - hole) + hole * self._base(fill)  # the zero padding stays 0 and is not a hole
         key, val = self.Encoder(frame, valid, hole)
         return key, val, quarter_mask(hole, 0.0, inclusive=False)
 
@@ -175,25 +219,28 @@ class OPN(nn.Module):
         return Memory(key[0][:, pos], val[0][:, pos])
 
     def peel_step(self, memory: Memory, comp: torch.Tensor, valid: torch.Tensor, dist: torch.Tensor,
-                  trace: dict | None = None, local_window: bool | None = None):
+                  trace: dict | None = None, local_window: bool | None = None, fill: torch.Tensor | None = None):
         """Fill the outer ring (dist <= thickness) of the remaining hole. Returns (composite, next dist).
 
         ``valid`` is the frame's ORIGINAL valid map in every step; the hole channel is the remaining hole.
+        ``fill``: the prefill-mode base of the hole (``fill_for``), None = the ImageNet mean (official).
         """
         dist_in = dist
         (comp, valid, dist), pad = pad_to_multiple([comp, valid, dist], 4)
+        fill = pad_to_multiple([fill], 4)[0][0] if fill is not None else None
         hole = (dist > 0).float()
         peel = hole * (dist <= self.thickness).float()
         next_dist = torch.clamp(dist - self.thickness, 0, 9999)
-        frame = comp * (1 - hole) + hole * self.mean
+        base = self._base(fill)
+        frame = comp * (1 - hole) + hole * base
         local_window = self.local_window if local_window is None else local_window
         window = ring_window(peel, WINDOW_MARGIN) if local_window and trace is None else None
         if window is not None:
             out = frame.clone()
-            crops = (t[window].contiguous() for t in (frame, valid, hole, peel))
-            out[window] = self._fill(memory, *crops)[0]
+            crops = [t[window].contiguous() for t in (frame, valid, hole, peel)]
+            out[window] = self._fill(memory, *crops, base=None if fill is None else fill[window])[0]
         else:
-            out, (query, qkey, qval, read, pred) = self._fill(memory, frame, valid, hole, peel)
+            out, (query, qkey, qval, read, pred) = self._fill(memory, frame, valid, hole, peel, base=fill)
         out = torch.clamp(crop_padding(out, pad), 0, 1)
         next_dist = crop_padding(next_dist, pad)
         if trace is not None:
@@ -203,12 +250,15 @@ class OPN(nn.Module):
                          n_query=int(query.sum()), n_memory=memory.size)
         return out, next_dist
 
-    def _fill(self, memory: Memory, frame, valid, hole, peel):
-        """Encode, read into the ring's 1/4-scale positions, decode, composite the ring."""
+    def _fill(self, memory: Memory, frame, valid, hole, peel, base=None):
+        """Encode, read into the ring's 1/4-scale positions, decode, composite the ring. With a prefill
+        ``base`` the decoder's output (minus the mean it adds back) is a correction of that base."""
         query = quarter_mask(peel, 0.5, inclusive=True)
         qkey, qval = self.Encoder(frame, valid, hole)
         read = masked_read(qkey, qval, query, memory, self.max_scores, self.legacy_uint8_count)
         pred = self.Decoder(read)
+        if base is not None:
+            pred = pred - self.mean + base
         return frame * (1 - peel) + pred * peel, (query, qkey, qval, read, pred)
 
     def complete(self, memory: Memory, frame: torch.Tensor, valid: torch.Tensor, dist: torch.Tensor,
@@ -217,9 +267,10 @@ class OPN(nn.Module):
         if is_all_hole(dist):  # the official loop would give up after 999 steps on a meaningless frame
             raise ValueError("the frame is entirely hole: there is no known pixel to peel from")
         comp, steps = frame, 0
+        fill = self.fill_for(frame, dist)
         while True:
             trace = {} if traces is not None else None
-            comp, dist = self.peel_step(memory, comp, valid, dist, trace, local_window)
+            comp, dist = self.peel_step(memory, comp, valid, dist, trace, local_window, fill)
             steps += 1
             if traces is not None:
                 traces.append(trace)

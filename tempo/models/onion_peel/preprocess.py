@@ -30,12 +30,13 @@ def prepare_frame(rgb: np.ndarray, size: tuple[int, int] | None = None, interpol
     return frame.astype(np.float32)
 
 
-def prepare_hole(mask: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
-    """Mask (H, W), > 0.5 = hole -> uint8 hole map at ``size``: legacy nearest resize, then 3x3 cross dilation."""
+def prepare_hole(mask: np.ndarray, size: tuple[int, int] | None = None, dilate: bool = True) -> np.ndarray:
+    """Mask (H, W), > 0.5 = hole -> uint8 hole map at ``size``: legacy nearest resize, then 3x3 cross dilation
+    (the demo's; ``dilate=False`` skips it, for models trained on exact masks)."""
     hole = (np.asarray(mask) > 0.5).astype(np.uint8)
     if size is not None and tuple(size) != hole.shape:
         hole = cv2.resize(hole, dsize=(size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    return cv2.dilate(hole, _CROSS)
+    return cv2.dilate(hole, _CROSS) if dilate else hole
 
 
 def distance_map(hole: np.ndarray) -> np.ndarray:

@@ -32,6 +32,9 @@ class OPNTrainer(BaseModel):
                  data_preprocessor=None):
         super().__init__(data_preprocessor=data_preprocessor)
         self.opn = OPN(**(opn or {}))
+        if self.opn.prefill:  # start as the prefill itself: a zero correction, so training starts from Telea
+            torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.weight)
+            torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.bias)
         self.hole_weight, self.grad_weight = hole_weight, grad_weight
 
     def _complete(self, clip: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
@@ -42,7 +45,7 @@ class OPNTrainer(BaseModel):
             frames.append(f[None] * (1 - h) + h * mean)  # the ground truth never enters the hole
             dists.append(torch.from_numpy(distance_map(h[0, 0].cpu().numpy() > 0.5)).to(clip.device)[None, None])
         memory = Memory.concat([self.opn.readable(*self.opn.memorize(frames[m], 1 - holes[m][None], dists[m]))
-                                for m in range(1, len(frames))])
+                                for m in range(1, len(frames))], self.opn.channels)
         out, _ = self.opn.complete(memory, frames[0], 1 - holes[0][None], dists[0], local_window=False)
         return out
 
