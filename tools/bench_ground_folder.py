@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--prefilter-candidates", type=int, default=32, help="0 = the head on every clip")
+    parser.add_argument("--prefilter-candidates", type=int, default=128, help="0 = the head on every clip")
     parser.add_argument("--head-batch", type=int, default=None, help="windows per forward (default: HEAD_BATCH)")
     args = parser.parse_args(argv)
     if args.threads:

@@ -54,7 +54,7 @@ def training_pairs(rows: list[dict], feats: VideoFeatures) -> tuple[np.ndarray, 
 
 
 def recall_at(projection, text_encoder, queries: list[dict], pool: list[str], feats: VideoFeatures,
-              ks=(8, 16, 32), segment_seconds: float = 2.0, seed: int = 0) -> dict:
+              ks=(8, 16, 32, 64, 128), segment_seconds: float = 2.0, seed: int = 0) -> dict:
     """Recall@K of each query's video among ``pool`` ranked by the pre-filter, and by a random ranking."""
     index = {}
     for vid in pool:  # one ClipPrefilter per clip_len (a folder may mix feature rates only here)

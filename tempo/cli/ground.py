@@ -35,9 +35,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official BAM-DETR model.ckpt")
     parser.add_argument("-o", "--output", help="write results to this .json or .csv file")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    parser.add_argument("--prefilter-candidates", type=int, default=32, metavar="N",
+    parser.add_argument("--prefilter-candidates", type=int, default=128, metavar="N",
                         help="on large folders, run the grounding head only on the N clips the checkpoint's "
-                             "pre-filter ranks best (default 32; 0 = every clip)")
+                             "pre-filter ranks best (default 128; 0 = every clip)")
 
 
 def run(args) -> int:

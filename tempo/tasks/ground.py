@@ -49,7 +49,7 @@ class IndexReport:
 
 
 class MomentSearch:
-    def __init__(self, checkpoint=None, device: str | None = None, prefilter_candidates: int = 32):
+    def __init__(self, checkpoint=None, device: str | None = None, prefilter_candidates: int = 128):
         import torch
 
         self.checkpoint = checkpoint
