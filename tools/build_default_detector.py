@@ -1,7 +1,7 @@
 """Train and ship the embedded default TriDet: synth data → features → mmengine training → bundle.
 
     python tools/build_default_detector.py [--data data/synth_detect] [--eval-data data/synth_detect_seed1]
-        [--extra-seeds 2 3 4] [--skip-train]
+        [--extra-seeds 2 3 4 5 6] [--skip-train]
 
 Steps (each skipped when its output exists, so the script resumes):
 1. ``tempo synth --task detect --preset small --seed 0`` into --data (train/val/test splits).
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="data/synth_detect")
     parser.add_argument("--eval-data", default="data/synth_detect_seed1")
-    parser.add_argument("--extra-seeds", type=int, nargs="*", default=[2, 3, 4],
+    parser.add_argument("--extra-seeds", type=int, nargs="*", default=[2, 3, 4, 5, 6],
                         help="more generator seeds whose train split is added to the training data "
                              "(never 1: that is the held-out test seed)")
     parser.add_argument("--preset", default="small")

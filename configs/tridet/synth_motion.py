@@ -10,7 +10,7 @@ input_dim = 77
 feat_dir = "data/synth_detect/features_MotionStats"
 feat_scale = None  # path of the per-channel RMS .npy; None = raw features
 
-# 4 seeds' train splits (tools/build_default_detector.py) are 4x the iterations per epoch: 20 epochs suffice
+# 6 seeds' train splits (tools/build_default_detector.py) are 6x the iterations per epoch: 20 epochs suffice
 warmup_epochs = 5
 cosine_epochs = 15
 param_scheduler = [
