@@ -119,19 +119,28 @@ def file_weights_id(path) -> str:
     return "file:" + file_fingerprint(path)
 
 
-def load_checkpoint_state(path) -> dict:
+def load_checkpoint_state(path, *, module_prefix: str = "each") -> dict:
     """A user checkpoint's tensors (``state_dict`` entry or the whole file, ``module.`` stripped), read with
-    ``weights_only=True``: untrusted files cannot run code."""
+    ``weights_only=True``: untrusted files cannot run code.
+
+    ``module_prefix``: ``"each"`` strips ``module.`` from every key that has it; ``"all"`` strips it only when
+    every key has it (an nn.DataParallel save), so a mixed file keeps its names and a strict load names them.
+    """
     import torch
 
+    if module_prefix not in ("each", "all"):
+        raise ValueError(f"module_prefix must be 'each' or 'all', not {module_prefix!r}")
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "checkpoint not found")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise InputError(path, f"cannot load checkpoint safely (weights_only): {str(exc).splitlines()[0]}") from None
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]  # some errors carry no message
+        raise InputError(path, f"cannot load checkpoint safely (weights_only): {first_line}") from None
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise InputError(path, "checkpoint holds no state_dict")
+    if module_prefix == "all" and not (state and all(k.startswith("module.") for k in state)):
+        return dict(state)
     return {k.removeprefix("module."): v for k, v in state.items()}

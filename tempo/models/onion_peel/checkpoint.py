@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from ...errors import InputError
+from ...features.base import load_checkpoint_state
 
 # Constant normalisation buffers the official modules register; their presence in a file is optional.
 OPTIONAL_BUFFERS = {"mean", "mean3d", "Encoder.mean", "Encoder.std", "Decoder.mean", "Decoder.std"}
@@ -24,18 +25,12 @@ def official_state_dict(model: nn.Module) -> dict:
 def load_official(model: nn.Module, path, device="cpu") -> nn.Module:
     """Load an official checkpoint into ``model`` (float32, strict on parameters) and return it in eval mode."""
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file():  # checked here for onion-peel's wording, shared with its tempo-weights loader
         raise InputError(path, "checkpoint file not found")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise InputError(path, f"cannot read checkpoint ({str(exc).splitlines()[0] if str(exc) else exc})") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+    # A file mixing prefixed and bare keys keeps its names, so the strict check below reports them.
+    state = load_checkpoint_state(path, module_prefix="all")
+    if not all(torch.is_tensor(v) for v in state.values()):
         raise InputError(path, "not a state dict of tensors")
-    if state and all(k.startswith("module.") for k in state):
-        state = {k[len("module."):]: v for k, v in state.items()}
     # Released files hold float32, the parity set float16: cast floating tensors to float32.
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items() if k not in OPTIONAL_BUFFERS}
     expected = model.state_dict()
