@@ -106,3 +106,16 @@ def test_bad_config_is_refused_before_any_work():
         FeatureConfig(layout="sideways")
     with pytest.raises(ValueError):
         FeatureConfig(stride=0)
+
+
+def test_stack_concatenates_parts_of_any_kind_over_the_same_windows(video, tmp_path):
+    """A per-frame and a clip backbone side by side: each part's own extraction, channels concatenated."""
+    kw = dict(num_frames=8, stride=4, use_cache=False)
+    frames, _ = extract_features(video, "MeanColourFrames", **kw)
+    clips, _ = extract_features(video, "MeanColourClips", **kw)
+    stacked, meta = extract_features(video, {"type": "Stack", "backbones": ["MeanColourFrames", "MeanColourClips"]},
+                                     cache=tmp_path, **kw)
+    np.testing.assert_array_equal(stacked, np.concatenate([frames, clips], axis=1))
+    assert meta["feature_dim"] == 6 and meta["backbone"]["type"] == "Stack"
+    assert [p["type"] for p in meta["backbone"]["parts"]] == ["MeanColourFrames", "MeanColourClips"]
+    assert len(meta["spans"]) == len(stacked)

@@ -58,6 +58,8 @@ class FeatureConfig:
 
 def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None) -> tuple[np.ndarray, np.ndarray, dict]:
     """Return (features (T, C), spans (T, 2) seconds, metadata). ``on_frames(n)`` reports decode progress."""
+    if backbone.kind == "stack":
+        return _extract_stack(video, backbone, cfg, on_frames)
     info = probe(video)
     size = cfg.size or backbone.input_size
     crop = backbone.input_size if cfg.crop is True else (int(cfg.crop) or None)
@@ -99,6 +101,22 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     else:
         meta.update(clip_len=cfg.clip_len)
     return feats, plan.spans.astype(np.float32), meta
+
+
+def _extract_stack(video, backbone, cfg: FeatureConfig, on_frames=None):
+    """Each part decodes at its own size over the same windows; rows line up, channels concatenate.
+    Progress counts each decoded frame once over all parts (the caller's total is one pass)."""
+    share = 1.0 / len(backbone.parts)
+    report = (lambda n: on_frames(n * share)) if on_frames else None  # noqa: E731
+    runs = [extract_video(video, part, cfg, report) for part in backbone.parts]
+    lengths = {len(feats) for feats, _, _ in runs}
+    if len(lengths) != 1:  # cannot happen with one window plan; guards a part that resamples on its own
+        raise ValueError(f"stacked backbones cut different numbers of windows: {sorted(lengths)}")
+    feats = np.concatenate([f for f, _, _ in runs], axis=1)
+    meta = {**runs[0][2], "backbone": backbone.describe(), "feature_dim": int(feats.shape[1]),
+            "size": [m["size"] for _, _, m in runs], "crop": [m["crop"] for _, _, m in runs],
+            "frame_step": [m["frame_step"] for _, _, m in runs]}
+    return feats, runs[0][1], meta
 
 
 def _pool_frames(plan: WindowPlan, backbone, decoded) -> np.ndarray:
