@@ -3,7 +3,10 @@
 Importing this package registers everything in ``tempo.registry`` (BACKBONES, TEXT_ENCODERS, STAGES).
 mmaction2 itself is only imported when an mmaction backbone is built.
 """
-from . import clip, efficientnet, mmaction_adapter, motion, stack, text, two_stream  # noqa: F401  (register backbones and encoders)
+# importing registers the backbones and encoders
+from . import (  # noqa: F401
+    action_clipnet, clip, efficientnet, mmaction_adapter, motion, stack, text, two_stream,
+)
 from .base import Backbone, ClipBackbone, FrameBackbone
 from .extract import FeatureConfig, extract_video
 from .output import write_features

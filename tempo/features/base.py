@@ -115,6 +115,18 @@ def prepare_frames(frames: np.ndarray, size: int, crop: int | None) -> np.ndarra
     return center_crop(resize_short_side(frames, size), crop)
 
 
+def fit_clips(clips: np.ndarray, num_frames: int, size: int) -> np.ndarray:
+    """(K, T, H, W, 3) uint8 -> (K, num_frames, size, size, 3): T resampled evenly, frames that are not
+    size x size resized (short side) and centre-cropped, as a clip network saw them in training."""
+    k, t = clips.shape[:2]
+    if t != num_frames:
+        clips = clips[:, np.linspace(0, t, num_frames, endpoint=False).astype(int)]
+    if clips.shape[2:4] != (size, size):
+        flat = prepare_frames(clips.reshape(-1, *clips.shape[2:]), size, size)
+        clips = flat.reshape(k, num_frames, *flat.shape[1:])
+    return clips
+
+
 def file_weights_id(path) -> str:
     return "file:" + file_fingerprint(path)
 

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..pipeline.fingerprint import stable_hash
 from ..registry import BACKBONES
-from .base import ClipBackbone, file_weights_id, load_checkpoint_state, prepare_frames
+from .base import ClipBackbone, file_weights_id, fit_clips, load_checkpoint_state
 
 PRESETS = {  # name -> (config under mmaction's bundled configs, feature_dim)
     "I3D": ("recognition/i3d/i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py", 2048),
@@ -213,12 +213,8 @@ class MMActionRecognizer(ClipBackbone):
         short side is not ``input_size`` are resized and centre-cropped."""
         import torch
 
-        k, t = clips.shape[:2]
-        if t != self.num_frames:
-            clips = clips[:, np.linspace(0, t, self.num_frames, endpoint=False).astype(int)]
-        if clips.shape[2:4] != (self.input_size, self.input_size):
-            flat = prepare_frames(clips.reshape(-1, *clips.shape[2:]), self.input_size, self.input_size)
-            clips = flat.reshape(k, self.num_frames, *flat.shape[1:])
+        clips = fit_clips(clips, self.num_frames, self.input_size)
+        k = len(clips)
         outs = []
         with torch.inference_mode():
             for start in range(0, k, self.batch_size):
