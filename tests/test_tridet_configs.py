@@ -14,13 +14,13 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "tridet"
 
 
 def test_synth_config_fits_the_budget():
-    cfg = Config.fromfile(str(CONFIGS / "synth_motion.py"))
+    cfg = Config.fromfile(str(CONFIGS / "synth_clipnet.py"))
     model = MODELS.build(cfg.model)
-    from tempo.features.stage import build_backbone
+    from tempo.features.stage import backbone_cfg, build_backbone
     from tempo.tasks.detect import DEFAULT_FEATURES
 
-    # the default detector reads the default features (MotionStats: 77 flow statistics)
-    assert cfg.model.input_dim == build_backbone({"type": DEFAULT_FEATURES["backbone"]}).feature_dim
+    # the default detector reads the default features (MotionStats + ActionClipNet, stacked)
+    assert cfg.model.input_dim == build_backbone(backbone_cfg(DEFAULT_FEATURES["backbone"])).feature_dim
     assert cfg.train_dataloader.dataset.input_dim == cfg.val_dataloader.dataset.input_dim == cfg.model.input_dim
     assert cfg.model.num_classes == len(ACTION_NAMES)
     assert sum(p.numel() * p.element_size() for p in model.parameters()) <= 30e6

@@ -5,14 +5,18 @@
 
 Steps (each skipped when its output exists, so the script resumes):
 1. ``tempo synth --task detect --preset small --seed 0`` into --data (train/val/test splits).
-2. Features of the default backbone (``DEFAULT_FEATURES``: MotionStats, resampled to 15 fps, 16-frame windows
-   every 4 frames) as ``<data>/features_<backbone>/<vid>.npy`` (cached by content in the tempo cache too).
-3. Per-channel RMS of the training features (``<work-dir>/feat_scale.npy``), then
-   ``tools/train.py configs/tridet/synth_motion.py`` on the train split, on features divided by it.
-4. The bundle ``tempo/weights/tridet_synth.safetensors`` (the scale folded into the first convolution, so it
+2. The learned part of the default features, ActionClipNet (when ``tempo/weights/action_clipnet_synth.*`` is
+   missing or --retrain-backbone): ``tools/train.py configs/action_clipnet/synth.py`` on the same train
+   splits, validated on seed 0's validation split, its ``final.safetensors/json`` copied into tempo/weights.
+3. Features of the default backbone (``DEFAULT_FEATURES``: MotionStats stacked with ActionClipNet, resampled
+   to 15 fps, 16-frame windows every 4 frames), part by part as ``<data>/features_<part>/<vid>.npy``, then
+   concatenated (cached by content in the tempo cache too).
+4. Per-channel RMS of the training features (``<work-dir>/feat_scale.npy``), then
+   ``tools/train.py configs/tridet/synth_clipnet.py`` on the train splits, on features divided by it.
+5. The bundle ``tempo/weights/tridet_synth.safetensors`` (the scale folded into the first convolution, so it
    reads raw features) + ``.json`` (model config, feature config, class names), which ``tempo detect`` uses
    when no checkpoint is given.
-5. mAP on the test split of another seed (--eval-data, seed 1), never seen in training, written to
+6. mAP on the test split of another seed (--eval-data, seed 1), never seen in training, written to
    ``tempo/weights/tridet_synth.metrics.json``.
 """
 from __future__ import annotations
@@ -28,8 +32,9 @@ import numpy as np
 
 from tempo.data.synth import ACTION_NAMES, generate, get_preset
 from tempo.features.output import write_features
-from tempo.features.stage import extract_features
+from tempo.features.stage import build_backbone, extract_features
 from tempo.models.tridet.input_scale import channel_scale, fold_input_scale, save_channel_scale
+from tempo.pipeline import stable_hash
 from tempo.progress import track
 from tempo.tasks.detect import DEFAULT_DETECTOR, DEFAULT_FEATURES
 
@@ -46,17 +51,64 @@ def ensure_synth(out: Path, seed: int, preset: str, workers: int, only_split: st
     return ann
 
 
-def ensure_features(data: Path) -> Path:
+def ensure_backbone(config: Path, work_dir: Path, data: Path, extras: list, retrain: bool) -> None:
+    """Train the default features' learned part on the train splits of ``data`` and ``extras`` (validation:
+    ``data``'s validation split) unless its bundled weights exist; ship the run's final weights."""
+    import shutil
+
+    from tempo.features.action_clipnet import BUNDLED_WEIGHTS
+
+    if BUNDLED_WEIGHTS.is_file() and not retrain:
+        return
+    anns = [str(root / "annotations" / "detect.json") for root in [data, *extras]]
+    cmd = [sys.executable, str(ROOT / "tools" / "train.py"), str(config), "--work-dir", str(work_dir),
+           "--cfg-options", f"train_dataloader.dataset.ann_files=[{','.join(anns)}]",
+           f"val_dataloader.dataset.ann_files=[{anns[0]}]",
+           f"train_dataloader.dataset.cache_dir={data.parent / 'frames64'}",
+           f"val_dataloader.dataset.cache_dir={data.parent / 'frames64'}"]
+    subprocess.run(cmd, check=True)
+    BUNDLED_WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".safetensors", ".json"):
+        shutil.copyfile(work_dir / f"final{suffix}", BUNDLED_WEIGHTS.with_suffix(suffix))
+
+
+def feature_dir_name(backbone) -> str:
+    """``features_<type>``, plus a weights hash for a learned backbone (new weights, new folder)."""
+    cfg = {"type": backbone} if isinstance(backbone, str) else dict(backbone)
+    wid = build_backbone(cfg).weights_id()
+    return f"features_{cfg['type']}" + (f"-{stable_hash(wid)[:8]}" if wid.startswith("file:") else "")
+
+
+def ensure_part_features(data: Path, backbone) -> Path:
     doc = json.loads((data / "annotations" / "detect.json").read_text())
     f = DEFAULT_FEATURES
-    feat_dir = data / f"features_{f['backbone']}"
-    for vid, entry in track(list(doc["database"].items()), "features"):
+    feat_dir = data / feature_dir_name(backbone)
+    for vid, entry in track(list(doc["database"].items()), f"features ({feat_dir.name})"):
         if (feat_dir / f"{vid}.npy").is_file():
             continue
-        feats, meta = extract_features(data / entry.get("video", f"videos/{vid}.mp4"), f["backbone"],
+        feats, meta = extract_features(data / entry.get("video", f"videos/{vid}.mp4"), backbone,
                                        layout="detect", fps=f["fps"], num_frames=f["num_frames"], stride=f["stride"])
         write_features(feat_dir, vid, feats, meta)
     return feat_dir
+
+
+def ensure_features(data: Path) -> Path:
+    """The default features of every video of ``data``. A ``Stack`` backbone is extracted part by part
+    (each part's folder is reused by later builds, e.g. the weight-free MotionStats) and concatenated,
+    which is exactly what extracting the Stack at once gives (tests/test_features_extract.py)."""
+    backbone = DEFAULT_FEATURES["backbone"]
+    cfg = {"type": backbone} if isinstance(backbone, str) else dict(backbone)
+    if cfg["type"] != "Stack":
+        return ensure_part_features(data, backbone)
+    parts = [ensure_part_features(data, b) for b in cfg["backbones"]]
+    out = data / "+".join(p.name for p in parts)
+    for npy in sorted(parts[0].glob("*.npy")):
+        if not (out / npy.name).is_file():
+            feats = np.concatenate([np.load(p / npy.name) for p in parts], axis=1)
+            meta = json.loads(npy.with_suffix(".json").read_text())
+            write_features(out, npy.stem, feats, {**meta, "backbone": build_backbone(cfg).describe(),
+                                                  "feature_dim": int(feats.shape[1])})
+    return out
 
 
 def main(argv=None) -> int:
@@ -67,7 +119,10 @@ def main(argv=None) -> int:
                         help="more generator seeds whose train split is added to the training data "
                              "(never 1: that is the held-out test seed)")
     parser.add_argument("--preset", default="small")
-    parser.add_argument("--config", default="configs/tridet/synth_motion.py")
+    parser.add_argument("--config", default="configs/tridet/synth_clipnet.py")
+    parser.add_argument("--backbone-config", default="configs/action_clipnet/synth.py")
+    parser.add_argument("--retrain-backbone", action="store_true",
+                        help="train ActionClipNet again even if its bundled weights exist")
     parser.add_argument("--work-dir", default="work_dirs/tridet_synth_default")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cfg-options", nargs="*", default=[], help="extra key=value overrides for training")
@@ -78,11 +133,12 @@ def main(argv=None) -> int:
         parser.error("seed 1 is the held-out test seed")
 
     ensure_synth(data, 0, args.preset, args.workers)
-    train_sets = [(data, ensure_features(data))]
-    for seed in args.extra_seeds:
-        extra = data.with_name(f"{data.name}_seed{seed}")
+    extras = [data.with_name(f"{data.name}_seed{seed}") for seed in args.extra_seeds]
+    for seed, extra in zip(args.extra_seeds, extras):
         ensure_synth(extra, seed, args.preset, args.workers, only_split="train")
-        train_sets.append((extra, ensure_features(extra)))
+    ensure_backbone(Path(args.backbone_config), work_dir.with_name(work_dir.name + "_clipnet"), data, extras,
+                    args.retrain_backbone)
+    train_sets = [(root, ensure_features(root)) for root in [data, *extras]]
     feat_dir = train_sets[0][1]
     weights = work_dir / "final.safetensors"
     scale_path = work_dir / "feat_scale.npy"

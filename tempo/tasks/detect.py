@@ -19,11 +19,11 @@ from ..errors import InputError, UsageError
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEFAULT_DETECTOR = WEIGHTS_DIR / "tridet_synth.safetensors"
 # What the embedded default was trained on (tempo synth videos are 15 fps): resample every video
-# to 15 fps so a feature always spans the same time, whatever the source frame rate. Flow statistics only:
-# the synth actions are defined by motion, and adding EfficientNet-Lite0 appearance channels lowered the
-# validation mAP (configs/tridet/synth_motion.py).
-DEFAULT_FEATURES = {"backbone": "MotionStats", "layout": "detect", "fps": 15.0, "num_frames": 16,
-                    "stride": 4}
+# to 15 fps so a feature always spans the same time, whatever the source frame rate. Flow statistics
+# (MotionStats) stacked with tempo's clip network trained on the synth actions (ActionClipNet, bundled
+# weights): configs/tridet/synth_clipnet.py says why.
+DEFAULT_FEATURES = {"backbone": {"type": "Stack", "backbones": ["MotionStats", "ActionClipNet"]}, "layout": "detect",
+                    "fps": 15.0, "num_frames": 16, "stride": 4}
 
 
 def read_bundle_config(weights: Path) -> dict:
