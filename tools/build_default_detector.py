@@ -142,7 +142,7 @@ def main(argv=None) -> int:
     feat_dir = train_sets[0][1]
     weights = work_dir / "final.safetensors"
     scale_path = work_dir / "feat_scale.npy"
-    if not scale_path.is_file():
+    if not scale_path.is_file() or not args.skip_train:  # features may have changed (new backbone weights)
         files = []
         for root, feats in train_sets:
             doc = json.loads((root / "annotations" / "detect.json").read_text())["database"]
