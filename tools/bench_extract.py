@@ -61,7 +61,7 @@ def main() -> None:
     import torch
 
     from tempo.features import build_backbone, feature_pipeline
-    from tempo.features.base import center_crop, prepare_frames, short_side_size
+    from tempo.features.base import Backbone, center_crop, prepare_frames, short_side_size
     from tempo.io import VideoReader
 
     if args.threads:
@@ -91,7 +91,9 @@ def main() -> None:
     steps["decode_sampled_resized"] = timed(lambda: decode(w, h, sampled), 2)
     native = steps["decode_all_native"]["out"][sampled]
     steps["resize_cv2_sampled"] = timed(lambda: prepare_frames(native, backbone.input_size, None), 2)
-    steps["model_load"] = timed(lambda: backbone.model)
+    parts = getattr(backbone, "parts", [backbone])  # a Stack loads each part's network
+    networks = [p for p in parts if type(p).load_model is not Backbone.load_model]  # MotionStats has none
+    steps["model_load"] = timed(lambda: [p.model for p in networks])
     frames = center_crop(steps["decode_sampled_resized"]["out"], backbone.input_size)
     if backbone.kind == "frame":
         steps["backbone_sampled"] = timed(lambda: backbone.forward_frames(frames), 2)
