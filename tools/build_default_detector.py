@@ -32,7 +32,8 @@ import numpy as np
 
 from tempo.data.synth import ACTION_NAMES, generate, get_preset
 from tempo.features.output import write_features
-from tempo.features.stage import build_backbone, extract_features
+from tempo.features.extract import stack_meta
+from tempo.features.stage import backbone_cfg, build_backbone, extract_features
 from tempo.models.tridet.input_scale import channel_scale, fold_input_scale, save_channel_scale
 from tempo.pipeline import stable_hash
 from tempo.progress import track
@@ -74,7 +75,7 @@ def ensure_backbone(config: Path, work_dir: Path, data: Path, extras: list, retr
 
 def feature_dir_name(backbone) -> str:
     """``features_<type>``, plus a weights hash for a learned backbone (new weights, new folder)."""
-    cfg = {"type": backbone} if isinstance(backbone, str) else dict(backbone)
+    cfg = backbone_cfg(backbone)
     wid = build_backbone(cfg).weights_id()
     return f"features_{cfg['type']}" + (f"-{stable_hash(wid)[:8]}" if wid.startswith("file:") else "")
 
@@ -97,7 +98,7 @@ def ensure_features(data: Path) -> Path:
     (each part's folder is reused by later builds, e.g. the weight-free MotionStats) and concatenated,
     which is exactly what extracting the Stack at once gives (tests/test_features_extract.py)."""
     backbone = DEFAULT_FEATURES["backbone"]
-    cfg = {"type": backbone} if isinstance(backbone, str) else dict(backbone)
+    cfg = backbone_cfg(backbone)
     if cfg["type"] != "Stack":
         return ensure_part_features(data, backbone)
     parts = [ensure_part_features(data, b) for b in cfg["backbones"]]
@@ -105,9 +106,8 @@ def ensure_features(data: Path) -> Path:
     for npy in sorted(parts[0].glob("*.npy")):
         if not (out / npy.name).is_file():
             feats = np.concatenate([np.load(p / npy.name) for p in parts], axis=1)
-            meta = json.loads(npy.with_suffix(".json").read_text())
-            write_features(out, npy.stem, feats, {**meta, "backbone": build_backbone(cfg).describe(),
-                                                  "feature_dim": int(feats.shape[1])})
+            metas = [json.loads((p / npy.name).with_suffix(".json").read_text()) for p in parts]
+            write_features(out, npy.stem, feats, stack_meta(build_backbone(cfg), metas, feats.shape[1]))
     return out
 
 

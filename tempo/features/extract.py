@@ -113,10 +113,13 @@ def _extract_stack(video, backbone, cfg: FeatureConfig, on_frames=None):
     if len(lengths) != 1:  # cannot happen with one window plan; guards a part that resamples on its own
         raise ValueError(f"stacked backbones cut different numbers of windows: {sorted(lengths)}")
     feats = np.concatenate([f for f, _, _ in runs], axis=1)
-    meta = {**runs[0][2], "backbone": backbone.describe(), "feature_dim": int(feats.shape[1]),
-            "size": [m["size"] for _, _, m in runs], "crop": [m["crop"] for _, _, m in runs],
-            "frame_step": [m["frame_step"] for _, _, m in runs]}
-    return feats, runs[0][1], meta
+    return feats, runs[0][1], stack_meta(backbone, [m for _, _, m in runs], feats.shape[1])
+
+
+def stack_meta(backbone, part_metas: list, feature_dim: int) -> dict:
+    """A stack's metadata from its parts' (windows are shared; sizes and sampling are per part)."""
+    return {**part_metas[0], "backbone": backbone.describe(), "feature_dim": int(feature_dim),
+            **{key: [m[key] for m in part_metas] for key in ("size", "crop", "frame_step")}}
 
 
 def _pool_frames(plan: WindowPlan, backbone, decoded) -> np.ndarray:

@@ -17,11 +17,11 @@ class Stack(Backbone):
 
     def __init__(self, backbones=("MotionStats", "ActionClipNet")):
         super().__init__()
-        from .stage import build_backbone  # the stage module imports the registry users: late import
+        from .stage import backbone_cfg, build_backbone  # the stage module imports the registry users: late import
 
         if not backbones:
             raise ValueError("Stack needs at least one backbone")
-        self.parts = [build_backbone({"type": b} if isinstance(b, str) else dict(b)) for b in backbones]
+        self.parts = [build_backbone(backbone_cfg(b)) for b in backbones]
         self.feature_dim = sum(p.feature_dim for p in self.parts)
         self.input_size = self.parts[0].input_size
 

@@ -18,11 +18,10 @@ class TwoStream(FrameBackbone):
 
     def __init__(self, appearance="EfficientNetLite0", motion="MotionStats"):
         super().__init__()
-        from .stage import build_backbone  # the stage module imports the registry users: late import
+        from .stage import backbone_cfg, build_backbone  # the stage module imports the registry users: late import
 
-        as_cfg = lambda b: {"type": b} if isinstance(b, str) else dict(b)  # noqa: E731
-        self.appearance = build_backbone(as_cfg(appearance))
-        self.motion = build_backbone(as_cfg(motion))
+        self.appearance = build_backbone(backbone_cfg(appearance))
+        self.motion = build_backbone(backbone_cfg(motion))
         if self.appearance.kind != "frame" or self.motion.kind != "frame":
             raise ValueError("TwoStream combines two per-frame backbones")
         self.feature_dim = self.appearance.feature_dim + self.motion.feature_dim
