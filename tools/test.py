@@ -13,10 +13,9 @@ import json
 import os.path as osp
 import sys
 
-import torch
 from mmengine.config import Config, DictAction
 
-from tempo.training import mmengine_checkpoint_globals, runner_from_cfg
+from tempo.training import checkpoint_state, runner_from_cfg
 
 
 def parse_args(argv=None):
@@ -27,27 +26,6 @@ def parse_args(argv=None):
     parser.add_argument("--out", help="write the metrics as JSON here")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     return parser.parse_args(argv)
-
-
-def checkpoint_state(path: str) -> dict:
-    """Model weights (no ``module.`` prefix) from any supported checkpoint file."""
-    if path.endswith(".safetensors"):
-        from safetensors.torch import load_file
-
-        return load_file(path)
-    with mmengine_checkpoint_globals():
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    # Official TriDet: 'state_dict_ema'. mmengine: 'state_dict' (its EMAHook swaps the EMA weights into
-    # 'state_dict' when saving and keeps the raw ones in 'ema_state_dict').
-    if isinstance(ckpt, dict) and "state_dict_ema" in ckpt:
-        state = ckpt["state_dict_ema"]
-    elif isinstance(ckpt, dict) and "state_dict" in ckpt:
-        state = ckpt["state_dict"]
-    else:
-        state = ckpt
-    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
-    state.pop("steps", None)  # mmengine's EMA step counter
-    return state
 
 
 def main(argv=None) -> int:

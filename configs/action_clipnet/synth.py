@@ -49,7 +49,7 @@ test_evaluator = val_evaluator
 
 # One-cycle as in the prototype (torch OneCycleLR, pct_start 0.05): linear warm-up from lr/25 over the first 5 %
 # of the iterations, then cosine to ~0, both stepped every iteration.
-max_epochs = 6
+max_epochs = 12
 warmup_epochs = 0.05 * max_epochs
 learning_rate = 2e-3
 optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="AdamW", lr=learning_rate, weight_decay=0.05))

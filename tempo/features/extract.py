@@ -56,15 +56,20 @@ class FeatureConfig:
         return asdict(self)
 
 
+def short_side_reader(video, size: int) -> VideoReader:
+    """A reader whose decoder already resizes the short side to ``size`` (aspect kept), as every backbone reads."""
+    info = probe(video)
+    h, w = short_side_size(info.height, info.width, size)
+    return VideoReader(video, width=w, height=h)
+
+
 def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None) -> tuple[np.ndarray, np.ndarray, dict]:
     """Return (features (T, C), spans (T, 2) seconds, metadata). ``on_frames(n)`` reports decode progress."""
     if backbone.kind == "stack":
         return _extract_stack(video, backbone, cfg, on_frames)
-    info = probe(video)
     size = cfg.size or backbone.input_size
     crop = backbone.input_size if cfg.crop is True else (int(cfg.crop) or None)
-    h, w = short_side_size(info.height, info.width, size)
-    reader = VideoReader(video, width=w, height=h)
+    reader = short_side_reader(video, size)
     if cfg.fps:
         order = reader.indices_at_fps(cfg.fps)
         fps = float(cfg.fps)

@@ -76,6 +76,28 @@ def mmengine_checkpoint_globals():
         yield
 
 
+def checkpoint_state(path) -> dict:
+    """Model weights (no ``module.`` prefix) from tempo safetensors, an mmengine checkpoint of tools/train.py
+    (its EMAHook stores the EMA weights under 'state_dict') or an official TriDet ``.pth.tar``
+    ('state_dict_ema'); ``.pth`` files load with ``weights_only=True``."""
+    path = str(path)
+    if path.endswith(".safetensors"):
+        from safetensors.torch import load_file
+
+        return load_file(path)
+    with mmengine_checkpoint_globals():
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(ckpt, dict) and "state_dict_ema" in ckpt:
+        state = ckpt["state_dict_ema"]
+    elif isinstance(ckpt, dict) and "state_dict" in ckpt:
+        state = ckpt["state_dict"]
+    else:
+        state = ckpt
+    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    state.pop("steps", None)  # mmengine's EMA step counter
+    return state
+
+
 def ema_or_model_state(runner) -> dict:
     """The EMA weights when an EMAHook ran (what evaluation uses), else the model's own."""
     from mmengine.hooks import EMAHook

@@ -19,9 +19,9 @@ import torch
 from torch.utils.data import Dataset
 
 from tempo.errors import InputError
-from tempo.features.base import center_crop, short_side_size
+from tempo.features.base import center_crop
+from tempo.features.extract import short_side_reader
 from tempo.features.windows import detect_windows
-from tempo.io import VideoReader, probe
 from tempo.io.atomic import atomic_write
 from tempo.progress import track
 from tempo.registry import DATASETS
@@ -38,9 +38,7 @@ def dataset_root(ann_file: Path) -> Path:
 
 def decode_frames(video: Path, size: int) -> np.ndarray:
     """Every frame of ``video`` as (N, size, size, 3) uint8 RGB, as extract_video decodes for ``input_size``."""
-    info = probe(video)
-    h, w = short_side_size(info.height, info.width, size)
-    reader = VideoReader(video, width=w, height=h)
+    reader = short_side_reader(video, size)
     chunks = [center_crop(frames, size) for _, frames in reader.iter_chunks(128)]
     return np.ascontiguousarray(np.concatenate(chunks))
 

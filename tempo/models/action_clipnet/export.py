@@ -68,18 +68,15 @@ def load_action_clipnet(path) -> ActionClipNetTrainer:
 
 def export_from_mmengine(config_file, checkpoint, out) -> Path:
     """An mmengine checkpoint (``.pth`` of a tools/train.py run) of ``config_file``'s model -> tempo weights."""
-    import torch
     from mmengine.config import Config
 
-    from tempo.training import mmengine_checkpoint_globals
+    from tempo.training import checkpoint_state
 
     cfg = Config.fromfile(str(config_file))
     model_cfg = cfg.model.to_dict()
     model_cfg.pop("type", None)
     model = ActionClipNetTrainer(**model_cfg)
-    with mmengine_checkpoint_globals():
-        ckpt = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    model.load_state_dict(ckpt.get("state_dict", ckpt), strict=True)
+    model.load_state_dict(checkpoint_state(checkpoint), strict=True)
     return save_action_clipnet(model, out)
 
 
