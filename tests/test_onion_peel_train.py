@@ -64,3 +64,22 @@ def test_real_footage_clips_get_synthetic_masks_and_respect_the_frame_limit(tmp_
         assert item["inputs"].shape == (3, 3, 32, 48) and item["holes"].shape == (3, 1, 32, 48)
         assert item["holes"][0].any() and not item["holes"].flatten(1).all(dim=1).any()
         assert item["inputs"].max() <= 70 / 255 + 1e-6  # frames 0..7 only: the rest is held out
+
+
+def test_copy_curriculum_clips_repeat_one_frame_with_independent_holes(tmp_path):
+    import numpy as np
+
+    from tempo.io import write_video
+    from tempo.models.onion_peel.train_data import OnionPeelClips
+
+    frames = np.stack([np.full((48, 64, 3), 10 * i, np.uint8) for i in range(20)])
+    write_video(tmp_path / "real.mkv", frames, 10, codec="ffv1")
+    data = OnionPeelClips(videos=[str(tmp_path / "real.mkv")], clip_len=3, min_stride=0, max_stride=0,
+                          independent_memory_holes=1.0, crop=(32, 48), length=6)
+    for i in range(len(data)):
+        item = data[i]
+        assert torch.equal(item["inputs"][0], item["inputs"][1]) and torch.equal(item["inputs"][0], item["inputs"][2])
+        holes = item["holes"][:, 0] > 0.5
+        assert holes[0].any()
+    # each memory frame draws its own mask: over a few clips they differ from the target's
+    assert any(not torch.equal(data[i]["holes"][0], data[i]["holes"][1]) for i in range(len(data)))

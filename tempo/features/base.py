@@ -150,9 +150,9 @@ def load_checkpoint_state(path, *, module_prefix: str = "each") -> dict:
     except Exception as exc:
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0]  # some errors carry no message
         raise InputError(path, f"cannot load checkpoint safely (weights_only): {first_line}") from None
-    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+    from ..models.common.state_dict import strip_module_prefix, weights_entry
+
+    state = weights_entry(ckpt, ("state_dict",))
     if not isinstance(state, dict):
         raise InputError(path, "checkpoint holds no state_dict")
-    if module_prefix == "all" and not (state and all(k.startswith("module.") for k in state)):
-        return dict(state)
-    return {k.removeprefix("module."): v for k, v in state.items()}
+    return strip_module_prefix(state, only_if_all=module_prefix == "all")

@@ -87,13 +87,9 @@ def checkpoint_state(path) -> dict:
         return load_file(path)
     with mmengine_checkpoint_globals():
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(ckpt, dict) and "state_dict_ema" in ckpt:
-        state = ckpt["state_dict_ema"]
-    elif isinstance(ckpt, dict) and "state_dict" in ckpt:
-        state = ckpt["state_dict"]
-    else:
-        state = ckpt
-    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    from ..models.common.state_dict import strip_module_prefix, weights_entry
+
+    state = strip_module_prefix(weights_entry(ckpt))
     state.pop("steps", None)  # mmengine's EMA step counter
     return state
 

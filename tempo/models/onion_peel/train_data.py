@@ -47,10 +47,20 @@ class OnionPeelClips(TorchDataset):
     """``length`` random clips of ``clip_len`` frames, ``max_stride`` apart at most (so memory frames see
     the hole region uncovered more often), cropped to ``crop`` (H, W). Real ``videos`` are decoded once at
     ``real_width`` pixels wide (their first ``real_max_frames`` frames) and kept in memory. A ``videos``
-    entry may be ``path@N``: only its first N frames (the rest stays held out for evaluation)."""
+    entry may be ``path@N``: only its first N frames (the rest stays held out for evaluation).
+
+    ``independent_memory_holes``: the chance that each memory frame gets its own freshly drawn mask instead
+    of the clip's (the OPN paper trains with random masks per frame). Then the target's hole content is
+    usually visible in the memory, which is the signal that teaches the memory read to copy; with the clip's
+    own slowly moving masks it rarely is, and a short training learns a spatial fill only."""
 
     def __init__(self, synth_dir=None, split="train", videos=(), clip_len=3, crop=(96, 160), length=200,
-                 max_stride=1, real_width=320, real_max_frames=150, real_fraction=None, seed=0):
+                 max_stride=1, real_width=320, real_max_frames=150, real_fraction=None, seed=0,
+                 independent_memory_holes=0.0, min_stride=1):
+        self.independent_memory_holes = independent_memory_holes
+        # min_stride=0 lets a clip repeat one frame: with independent holes the memory then holds the target's
+        # exact hole content, the easiest case of the copy the memory read has to learn (a curriculum start).
+        self.min_stride = min_stride
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
         self.max_stride, self.real_width, self.real_max_frames = max_stride, real_width, real_max_frames
         self.real_fraction = real_fraction  # chance an item comes from real footage (None: by source count)
@@ -97,7 +107,7 @@ class OnionPeelClips(TorchDataset):
         video, mask = self.sources[self._pick(rng)]
         frames_all = self._real_frames(video) if mask is None else None
         n = len(frames_all) if frames_all is not None else VideoReader(str(video)).info.num_frames
-        stride = int(rng.integers(1, self.max_stride + 1))
+        stride = int(rng.integers(self.min_stride, self.max_stride + 1))
         span = stride * (self.clip_len - 1)
         start = int(rng.integers(0, max(1, n - span)))
         order = [start + stride * i for i in range(self.clip_len)]
@@ -113,6 +123,9 @@ class OnionPeelClips(TorchDataset):
             holes = VideoReader(str(mask)).get_frames(ids)[:, y:y + ch, x:x + cw, 0] >= 128
         else:
             holes = _synthetic_holes(rng, [i - min(order) for i in order], ch, cw)
+        if rng.random() < self.independent_memory_holes:
+            for i in range(1, len(holes)):
+                holes[i] = _synthetic_holes(rng, [int(rng.integers(0, 60))], ch, cw)[0]
         if not _usable(holes):
             holes = _moving_box(rng, self.clip_len, ch, cw)
         return {"inputs": torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255,

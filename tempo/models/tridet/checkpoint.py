@@ -6,6 +6,7 @@ import torch
 from tempo.errors import InputError
 
 from ..common import tempo_checkpoint as common
+from ..common.state_dict import WEIGHT_ENTRIES, strip_module_prefix, weights_entry
 
 
 def official_state_dict(path, prefer_ema: bool = True) -> dict:
@@ -15,14 +16,10 @@ def official_state_dict(path, prefer_ema: bool = True) -> dict:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a pickle needing arbitrary classes, a truncated file, ...
         raise InputError(str(path), f"cannot read as a TriDet checkpoint ({exc.__class__.__name__}: {exc})") from exc
-    if isinstance(ckpt, dict) and ("state_dict_ema" in ckpt or "state_dict" in ckpt):
-        key = "state_dict_ema" if prefer_ema and "state_dict_ema" in ckpt else "state_dict"
-        state = ckpt[key]
-    elif isinstance(ckpt, dict) and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
-        state = ckpt  # a bare state dict
-    else:
+    state = weights_entry(ckpt, WEIGHT_ENTRIES if prefer_ema else WEIGHT_ENTRIES[1:])
+    if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
         raise InputError(str(path), "no 'state_dict_ema' / 'state_dict' entry")
-    return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
+    return strip_module_prefix(state)
 
 
 def load_official(model, path, prefer_ema: bool = True):
