@@ -83,3 +83,16 @@ def test_copy_curriculum_clips_repeat_one_frame_with_independent_holes(tmp_path)
         assert holes[0].any()
     # each memory frame draws its own mask: over a few clips they differ from the target's
     assert any(not torch.equal(data[i]["holes"][0], data[i]["holes"][1]) for i in range(len(data)))
+
+
+def test_training_init_keeps_the_encoder_features_alive():
+    # PyTorch's default init shrinks OPN's keys/values ~100x (uniform attention, a constant decoder input)
+    from tempo.models.onion_peel.layers import init_for_training
+    from tempo.models.onion_peel.opn import OPN
+
+    torch.manual_seed(0)
+    frame, valid, hole = torch.rand(1, 3, 32, 48), torch.ones(1, 1, 32, 48), torch.zeros(1, 1, 32, 48)
+    default_key, _ = OPN(width=0.25).Encoder(frame, valid, hole)
+    key, value = init_for_training(OPN(width=0.25)).Encoder(frame, valid, hole)
+    assert default_key.std() < 0.05 and key.std() > 0.15 and value.std() > 0.15  # (zero padding dominates 8x12)
+    assert OPNTrainer(opn=dict(width=0.25)).opn.Encoder.key3.input_conv.weight.std() > 0.05

@@ -17,7 +17,7 @@ from mmengine.model import BaseModel
 
 from ...registry import MODELS
 from .opn import OPN
-from .layers import IMAGENET_MEAN
+from .layers import IMAGENET_MEAN, init_for_training
 from .opn import Memory
 from .preprocess import distance_map
 
@@ -29,9 +29,11 @@ def _grad(x: torch.Tensor):
 @MODELS.register_module(name="OnionPeelOPNTrainer")
 class OPNTrainer(BaseModel):
     def __init__(self, opn: dict | None = None, hole_weight: float = 6.0, grad_weight: float = 1.0,
-                 data_preprocessor=None):
+                 he_init: bool = True, data_preprocessor=None):
         super().__init__(data_preprocessor=data_preprocessor)
         self.opn = OPN(**(opn or {}))
+        if he_init:  # PyTorch's default init leaves the encoder's features ~0 (see init_for_training); False =
+            init_for_training(self.opn)  # the default init the shipped default weights were trained from
         if self.opn.prefill:  # start as the prefill itself: a zero correction, so training starts from Telea
             torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.weight)
             torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.bias)
