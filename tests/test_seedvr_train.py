@@ -1,6 +1,7 @@
 """Training the tiny SeedVR restorer: the one-step loss decreases; tools/train.py's Runner trains from the config
 on synth pairs plus real footage; its export loads back as a restorer; held-out real pairs are written."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,6 +57,14 @@ def test_dataset_mixes_synth_pairs_and_degraded_real_footage(tmp_path):
     assert all(it["inputs"].shape == it["targets"].shape == (3, 5, 32, 48) for it in items)
     assert all(it["inputs"].min() >= -1 and it["targets"].max() <= 1 for it in items)
     assert any(not torch.equal(it["inputs"], it["targets"]) for it in items)
+    only_synth = SeedVRPairs(synth_dir=tmp_path / "s", videos=real, clip_len=5, crop=(32, 48), length=4,
+                             real_fraction=0.0)
+    [only_synth[i] for i in range(4)]
+    assert not only_synth._real_cache  # the real video was never decoded
+    only_real = SeedVRPairs(synth_dir=tmp_path / "s", videos=real, clip_len=5, crop=(32, 48), length=2,
+                            real_fraction=1.0)
+    only_real[0]
+    assert list(only_real._real_cache) == [Path(real[0])]
     frames = np.random.default_rng(0).integers(0, 255, (3, 16, 16, 3), dtype=np.uint8)
     out, kind = degrade_clip(frames, np.random.default_rng(3))
     assert out.shape == frames.shape and out.dtype == np.uint8 and kind

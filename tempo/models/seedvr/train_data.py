@@ -61,8 +61,11 @@ class SeedVRPairs(TorchDataset):
     pairs are small files read per item."""
 
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
-                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0):
+                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
+        # real_fraction: the chance an item comes from real footage. None = by source count, where 120 synth
+        # pairs against 2 real videos make 98 % of the items synthetic.
+        self.real_fraction = real_fraction
         self.real_width, self.real_max_frames = real_width, real_max_frames
         self.pairs: list[tuple[Path, Path]] = []
         if synth_dir:
@@ -97,7 +100,11 @@ class SeedVRPairs(TorchDataset):
 
     def __getitem__(self, idx):
         rng = np.random.default_rng((self.seed, idx))
-        k = int(rng.integers(len(self.pairs) + len(self.videos)))
+        if self.real_fraction is not None and self.pairs and self.videos:
+            real = rng.random() < self.real_fraction
+            k = len(self.pairs) + int(rng.integers(len(self.videos))) if real else int(rng.integers(len(self.pairs)))
+        else:
+            k = int(rng.integers(len(self.pairs) + len(self.videos)))
         if k < len(self.pairs):
             from tempo.io import VideoReader
 
