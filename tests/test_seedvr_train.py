@@ -59,7 +59,8 @@ def test_dataset_mixes_synth_pairs_and_degraded_real_footage(tmp_path):
     assert any(not torch.equal(it["inputs"], it["targets"]) for it in items)
     only_synth = SeedVRPairs(synth_dir=tmp_path / "s", videos=real, clip_len=5, crop=(32, 48), length=4,
                              real_fraction=0.0)
-    [only_synth[i] for i in range(4)]
+    for i in range(4):
+        only_synth[i]
     assert not only_synth._real_cache  # the real video was never decoded
     only_real = SeedVRPairs(synth_dir=tmp_path / "s", videos=real, clip_len=5, crop=(32, 48), length=2,
                             real_fraction=1.0)

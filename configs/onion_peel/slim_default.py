@@ -6,8 +6,10 @@ _base_ = ["./synth_small.py"]
 
 # prefill="telea": holes start from a Telea fill and the decoder learns a correction (see opn.OPN).
 # hole_dilation=False: trained on exact masks, so the completer must not grow them (the demo's 3x3 cross).
+# he_init=False: the shipped weights were trained from PyTorch's default init (see layers.init_for_training for why
+# a new training should drop this line).
 model = dict(type="OnionPeelOPNTrainer", opn=dict(thickness=8, width=0.5, prefill="telea", hole_dilation=False),
-             hole_weight=6.0, grad_weight=1.0)
+             hole_weight=6.0, grad_weight=1.0, he_init=False)
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(type="OnionPeelClips", synth_dir="/work/data/synth_complete", split="train", videos=[],

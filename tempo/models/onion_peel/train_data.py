@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from ...registry import DATASETS
+from ..common.source_mix import pick_source
 
 REAL_FPS = 15.0  # the time base the synthetic masks move with on real footage
 
@@ -95,10 +96,7 @@ class OnionPeelClips(TorchDataset):
     def _pick(self, rng) -> int:
         real = [i for i, (_, m) in enumerate(self.sources) if m is None]
         synth = [i for i, (_, m) in enumerate(self.sources) if m is not None]
-        if self.real_fraction is None or not real or not synth:
-            return int(rng.integers(len(self.sources)))
-        group = real if rng.random() < self.real_fraction else synth
-        return group[int(rng.integers(len(group)))]
+        return pick_source(rng, synth, real, self.real_fraction)
 
     def __getitem__(self, idx):
         from ...io import VideoReader

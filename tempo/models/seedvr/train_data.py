@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from ...registry import DATASETS
+from ..common.source_mix import pick_source
 
 SUBSETS = {"train": "training", "val": "validation", "test": "testing"}
 
@@ -100,11 +101,8 @@ class SeedVRPairs(TorchDataset):
 
     def __getitem__(self, idx):
         rng = np.random.default_rng((self.seed, idx))
-        if self.real_fraction is not None and self.pairs and self.videos:
-            real = rng.random() < self.real_fraction
-            k = len(self.pairs) + int(rng.integers(len(self.videos))) if real else int(rng.integers(len(self.pairs)))
-        else:
-            k = int(rng.integers(len(self.pairs) + len(self.videos)))
+        n_synth = len(self.pairs)
+        k = pick_source(rng, range(n_synth), range(n_synth, n_synth + len(self.videos)), self.real_fraction)
         if k < len(self.pairs):
             from tempo.io import VideoReader
 

@@ -16,7 +16,7 @@ def official_state_dict(path, prefer_ema: bool = True) -> dict:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a pickle needing arbitrary classes, a truncated file, ...
         raise InputError(str(path), f"cannot read as a TriDet checkpoint ({exc.__class__.__name__}: {exc})") from exc
-    state = weights_entry(ckpt, WEIGHT_ENTRIES if prefer_ema else WEIGHT_ENTRIES[1:])
+    state = weights_entry(ckpt, WEIGHT_ENTRIES if prefer_ema else ("state_dict",))
     if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
         raise InputError(str(path), "no 'state_dict_ema' / 'state_dict' entry")
     return strip_module_prefix(state)
