@@ -1,4 +1,5 @@
 """OPN training wrapper: a few mmengine train steps on one clip lower the loss."""
+import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
@@ -96,3 +97,44 @@ def test_training_init_keeps_the_encoder_features_alive():
     key, value = init_for_training(OPN(width=0.25)).Encoder(frame, valid, hole)
     assert default_key.std() < 0.05 and key.std() > 0.15 and value.std() > 0.15  # (zero padding dominates 8x12)
     assert OPNTrainer(opn=dict(width=0.25)).opn.Encoder.key3.input_conv.weight.std() > 0.05
+
+
+def test_autoencoder_warmup_trains_the_decoder_first_then_the_hole_loss():
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model = OPNTrainer(opn=dict(width=0.25), autoencoder_iters=3, match_weight=0.1)
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
+    clip, holes = _clip()
+    data = {"inputs": [clip], "holes": [holes]}
+    steps = [model.train_step(data, optim) for _ in range(4)]
+    assert [set(s) for s in steps[:3]] == [{"loss", "loss_autoencoder", "loss_match"}] * 3
+    assert "loss_hole" in steps[3] and "loss_autoencoder" not in steps[3]
+    assert steps[2]["loss_autoencoder"] < steps[0]["loss_autoencoder"]
+    assert steps[2]["loss_match"] < steps[0]["loss_match"]
+
+
+def test_key_match_loss_targets_the_same_position_in_the_memory_copy():
+    import math
+
+    from tempo.models.onion_peel.layers import init_for_training
+    from tempo.models.onion_peel.opn import OPN
+    from tempo.models.onion_peel.warmup import key_match_loss
+
+    torch.manual_seed(0)
+    opn = OPN(width=0.25)
+    frame = torch.rand(1, 3, 32, 48)
+    hole_q, hole_m = torch.zeros(1, 1, 32, 48), torch.zeros(1, 1, 32, 48)
+    hole_q[..., 8:16, 8:16] = 1
+    hole_m[..., 8:16, 8:16] = 1
+    assert key_match_loss(opn, frame, hole_q, hole_m) is None  # the memory copy hides the same place: nothing to match
+    hole_m.zero_()
+    hole_m[..., 20:28, 30:40] = 1
+    torch.nn.init.zeros_(opn.Encoder.key3.input_conv.weight)
+    torch.nn.init.zeros_(opn.Encoder.key3.input_conv.bias)
+    # all-zero keys: uniform attention, so the loss is log(#readable memory positions), whatever the target
+    n_readable = 8 * 12 - 2 * 3  # 1/4-scale cells: the memory hole rows 20:28, cols 30:40 touch 2 x 3 of them
+    assert key_match_loss(opn, frame, hole_q, hole_m).item() == pytest.approx(math.log(n_readable), rel=1e-5)
+    init_for_training(opn)
+    assert key_match_loss(opn, frame, hole_q, hole_m).item() < math.log(n_readable)  # random keys already prefer it
+    with pytest.raises(ValueError, match="mean-fill"):
+        OPNTrainer(opn=dict(width=0.25, prefill="telea"), autoencoder_iters=3)

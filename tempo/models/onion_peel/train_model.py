@@ -8,6 +8,10 @@ Loss (no downloadable VGG, so no perceptual/style terms of the paper): L1 on the
 (weight ``hole_weight``, the paper's 6) plus an L1 on image gradients inside the dilated hole, which
 penalises the blur an L1-only model converges to. The valid pixels are copied through by the peel
 composite, so the paper's valid-L1 term is identically zero here and is omitted.
+
+``autoencoder_iters``: the first N training steps are a warm-up instead (``warmup.py``): encoder + decoder as
+an autoencoder of the clips' clean frames, plus ``match_weight`` x a cross-entropy that teaches the keys to
+find a position in a copy of the target frame with other holes. Measured on CPU (README, "Completion quality").
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from .opn import OPN
 from .layers import IMAGENET_MEAN, init_for_training
 from .opn import Memory
 from .preprocess import distance_map
+from .warmup import autoencoder_loss, key_match_loss
 
 
 def _grad(x: torch.Tensor):
@@ -29,7 +34,8 @@ def _grad(x: torch.Tensor):
 @MODELS.register_module(name="OnionPeelOPNTrainer")
 class OPNTrainer(BaseModel):
     def __init__(self, opn: dict | None = None, hole_weight: float = 6.0, grad_weight: float = 1.0,
-                 he_init: bool = True, data_preprocessor=None):
+                 he_init: bool = True, autoencoder_iters: int = 0, match_weight: float = 0.0,
+                 data_preprocessor=None):
         super().__init__(data_preprocessor=data_preprocessor)
         self.opn = OPN(**(opn or {}))
         if he_init:  # PyTorch's default init leaves the encoder's features ~0 (see init_for_training); False =
@@ -38,6 +44,10 @@ class OPNTrainer(BaseModel):
             torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.weight)
             torch.nn.init.zeros_(self.opn.Decoder.conv21.input_conv.bias)
         self.hole_weight, self.grad_weight = hole_weight, grad_weight
+        if autoencoder_iters and self.opn.prefill:  # there the decoder predicts a correction: nothing to decode
+            raise ValueError("autoencoder_iters needs the official mean-fill mode (prefill=None)")
+        self.autoencoder_iters, self.match_weight = autoencoder_iters, match_weight
+        self.steps = 0  # training forward passes so far (mmengine gives the model no iteration count)
 
     def _complete(self, clip: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
         mean = torch.tensor(IMAGENET_MEAN, device=clip.device).view(1, 3, 1, 1)
@@ -51,8 +61,22 @@ class OPNTrainer(BaseModel):
         out, _ = self.opn.complete(memory, frames[0], 1 - holes[0][None], dists[0], local_window=False)
         return out
 
+    def _warmup_losses(self, inputs, holes) -> dict:
+        losses = {"loss_autoencoder": autoencoder_loss(self.opn, torch.cat(list(inputs)))}
+        if self.match_weight > 0:
+            # the target frame against a copy of itself holed by the next frame's mask
+            matches = [key_match_loss(self.opn, c[:1], h[:1], h[1:2]) for c, h in zip(inputs, holes) if len(c) > 1]
+            matches = [m for m in matches if m is not None]
+            losses["loss_match"] = self.match_weight * (torch.stack(matches).mean() if matches
+                                                        else 0.0 * losses["loss_autoencoder"])
+        return losses
+
     def forward(self, inputs, holes=None, mode: str = "loss"):
         # inputs: list (batch) of clips [T,3,H,W]; holes: list of [T,1,H,W]
+        if mode == "loss" and self.training:
+            self.steps += 1
+            if self.steps <= self.autoencoder_iters:
+                return self._warmup_losses(inputs, holes)
         outs = [self._complete(c, h) for c, h in zip(inputs, holes)]
         if mode != "loss":
             return outs
