@@ -1,7 +1,8 @@
 # A CPU recipe for the official (mean-fill) OPN at half width, from scratch: He init, an autoencoder warm-up
 # (OPNTrainer.autoencoder_iters: the decoder first learns value -> RGB on clean frames), then the hole loss on
-# clips whose memory frames often have their own, independent holes. tools/train.py fills in nothing: pass the
-# real footage as train_dataloader.dataset.videos (see tools/build_default_completer.py --config).
+# clips whose memory frames often have their own, independent holes. Measured in the README ("Completion quality");
+# not the shipped default. Real footage: --cfg-options 'train_dataloader.dataset.videos=[...]' (the list
+# tools/build_default_completer.py's training_videos() gives); model.match_weight=... adds key supervision.
 _base_ = ["./slim_default.py"]
 
 autoencoder_iters = 1500

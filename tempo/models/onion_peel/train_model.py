@@ -47,7 +47,8 @@ class OPNTrainer(BaseModel):
         if autoencoder_iters and self.opn.prefill:  # there the decoder predicts a correction: nothing to decode
             raise ValueError("autoencoder_iters needs the official mean-fill mode (prefill=None)")
         self.autoencoder_iters, self.match_weight = autoencoder_iters, match_weight
-        self.steps = 0  # training forward passes so far (mmengine gives the model no iteration count)
+        # training forward passes so far (mmengine gives the model no iteration count; a resumed run warms up again)
+        self.steps = 0
 
     def _complete(self, clip: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
         mean = torch.tensor(IMAGENET_MEAN, device=clip.device).view(1, 3, 1, 1)

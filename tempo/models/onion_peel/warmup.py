@@ -23,7 +23,8 @@ def autoencoder_loss(opn: OPN, frames: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(opn.Decoder(value), frames)
 
 
-def key_match_loss(opn: OPN, frame: torch.Tensor, query_hole: torch.Tensor, memory_hole: torch.Tensor) -> torch.Tensor | None:
+def key_match_loss(opn: OPN, frame: torch.Tensor, query_hole: torch.Tensor,
+                   memory_hole: torch.Tensor) -> torch.Tensor | None:
     """Cross-entropy of the inference attention scores of the hole positions of ``frame`` [1,3,H,W] (holed by
     ``query_hole``) over the same frame holed by ``memory_hole`` (both [1,1,H,W]) onto the SAME position: in this
     copy pair that is the right match. None when no hole position is readable in the memory copy."""
