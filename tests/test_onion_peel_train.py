@@ -111,6 +111,8 @@ def test_autoencoder_warmup_trains_the_decoder_first_then_the_hole_loss():
     assert "loss_hole" in steps[3] and "loss_autoencoder" not in steps[3]
     assert steps[2]["loss_autoencoder"] < steps[0]["loss_autoencoder"]
     assert steps[2]["loss_match"] < steps[0]["loss_match"]
+    with pytest.raises(ValueError, match="mean-fill"):
+        OPNTrainer(opn=dict(width=0.25, prefill="telea"), autoencoder_iters=3)
 
 
 def test_key_match_loss_targets_the_same_position_in_the_memory_copy():
@@ -136,5 +138,3 @@ def test_key_match_loss_targets_the_same_position_in_the_memory_copy():
     assert key_match_loss(opn, frame, hole_q, hole_m).item() == pytest.approx(math.log(n_readable), rel=1e-5)
     init_for_training(opn)
     assert key_match_loss(opn, frame, hole_q, hole_m).item() < math.log(n_readable)  # random keys already prefer it
-    with pytest.raises(ValueError, match="mean-fill"):
-        OPNTrainer(opn=dict(width=0.25, prefill="telea"), autoencoder_iters=3)

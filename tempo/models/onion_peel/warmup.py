@@ -12,7 +12,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .layers import IMAGENET_MEAN
 from .opn import OPN, quarter_mask
 
 
@@ -28,10 +27,9 @@ def key_match_loss(opn: OPN, frame: torch.Tensor, query_hole: torch.Tensor,
     """Cross-entropy of the inference attention scores of the hole positions of ``frame`` [1,3,H,W] (holed by
     ``query_hole``) over the same frame holed by ``memory_hole`` (both [1,1,H,W]) onto the SAME position: in this
     copy pair that is the right match. None when no hole position is readable in the memory copy."""
-    mean = torch.tensor(IMAGENET_MEAN, device=frame.device).view(1, 3, 1, 1)
     keys = []
-    for hole in (query_hole, memory_hole):
-        key, _ = opn.Encoder(frame * (1 - hole) + hole * mean, 1 - hole, hole)
+    for hole in (query_hole, memory_hole):  # holes enter the encoder mean-filled, as in OPN.memorize
+        key, _ = opn.Encoder(frame * (1 - hole) + hole * opn.mean, 1 - hole, hole)
         keys.append(key[0].flatten(1))
     # the positions OPN's read uses: queries as the peel ring's (>= 0.5), memory as readable() (no hole at all)
     queries = quarter_mask(query_hole, 0.5, inclusive=True)[0, 0].flatten()
