@@ -24,6 +24,9 @@ def parse_args(argv=None):
     parser.add_argument("--resume", nargs="?", const="auto", default=None,
                         help="resume from the latest checkpoint in the work dir, or from the given file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config entries, key=value")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help="epoch-based configs: time a few iterations first, then set max_epochs so the whole "
+                             "schedule (and validation) fits in SECONDS of wall clock")
     return parser.parse_args(argv)
 
 
@@ -31,6 +34,11 @@ def build_runner(args) -> tuple[Runner, dict]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.time_budget:
+        from tempo.training.budget import epochs_for_budget, set_max_epochs
+
+        set_max_epochs(cfg, epochs_for_budget(cfg, args.time_budget))
+        print(f"time budget: max_epochs = {cfg.train_cfg.max_epochs}")
     default_dir = osp.join("work_dirs", osp.splitext(osp.basename(args.config))[0])
     cfg.work_dir = args.work_dir or cfg.get("work_dir") or default_dir
     if args.resume == "auto":

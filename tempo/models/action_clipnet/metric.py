@@ -10,16 +10,9 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
-from tempo.eval.grounding import precision_recall_curve
+from tempo.eval.average_precision import average_precision
 
 GROUPS = ("active", "start", "end")
-
-
-def average_precision(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """Non-interpolated AP, sum over thresholds of (R_n - R_{n-1}) P_n: sklearn's average_precision_score
-    (tempo does not depend on scikit-learn, hence the numpy version)."""
-    precision, recall = precision_recall_curve(np.asarray(y_true, float), np.asarray(y_score, float))
-    return float(-np.sum(np.diff(recall) * precision[:-1]))
 
 
 def window_map(probs: np.ndarray, targets: np.ndarray, num_classes: int, threshold: float = 0.5) -> dict:

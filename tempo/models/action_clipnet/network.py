@@ -13,16 +13,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from tempo.models.common.conv2plus1d import conv2plus1d_body
+
 DEFAULT_WIDTHS = (24, 48, 96, 192)
 DEFAULT_TEMPORAL_STRIDES = (1, 1, 2, 2)
-
-
-def conv2plus1d_block(c_in: int, c_out: int, temporal_stride: int, spatial_stride: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv3d(c_in, c_out, (1, 3, 3), (1, spatial_stride, spatial_stride), (0, 1, 1), bias=False),
-        nn.BatchNorm3d(c_out), nn.ReLU(inplace=True),
-        nn.Conv3d(c_out, c_out, (3, 1, 1), (temporal_stride, 1, 1), (1, 0, 0), bias=False),
-        nn.BatchNorm3d(c_out), nn.ReLU(inplace=True))
 
 
 class ActionClipNetwork(nn.Module):
@@ -38,9 +32,7 @@ class ActionClipNetwork(nn.Module):
             raise ValueError(f"widths {widths} and temporal_strides {temporal_strides} need one entry per block")
         self.num_classes, self.widths, self.temporal_strides = int(num_classes), widths, temporal_strides
         self.dropout, self.num_frames = float(dropout), int(num_frames)
-        channels = (3,) + widths
-        self.body = nn.Sequential(*[conv2plus1d_block(channels[i], channels[i + 1], temporal_strides[i], 2)
-                                    for i in range(len(widths))])
+        self.body = conv2plus1d_body(widths, temporal_strides)
         self.embed_dim = 2 * widths[-1]
         self.head = nn.Sequential(nn.Dropout(self.dropout), nn.Linear(self.embed_dim, 3 * self.num_classes))
 
