@@ -66,8 +66,8 @@ def main(argv=None) -> int:
     # Cache settings travel as environment variables so library code, worker processes and torchrun
     # ranks all see them; restored afterwards so in-process callers (tests, the demo) are unaffected.
     saved = {k: os.environ.get(k) for k in ("TEMPO_CACHE_DIR", "TEMPO_NO_CACHE")}
-    if args.cache_dir:
-        os.environ["TEMPO_CACHE_DIR"] = args.cache_dir
+    if args.cache_dir:  # absolute: worker processes may run elsewhere
+        os.environ["TEMPO_CACHE_DIR"] = os.path.abspath(os.path.expanduser(args.cache_dir))
     if args.no_cache:
         os.environ["TEMPO_NO_CACHE"] = "1"
     try:

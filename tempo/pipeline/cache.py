@@ -7,8 +7,15 @@ Safety rules (why the code looks the way it does):
 - Writes go to a unique temp file in the same folder, are fsync'ed, then ``os.replace``d into place:
   a reader sees either no entry or a complete one, and two processes writing the same key both
   produce a valid file (the last rename wins; the content is the same).
-- Reads verify the zip structure and the checksum; anything wrong (a truncated file, a bit flip, a
-  foreign file) is treated as a miss, deleted, and recomputed by the caller.
+- Reads verify the zip structure, the checksum, and that the stored stage and key are the ones asked
+  for (an entry copied under another video's key is not that video's features); anything wrong is
+  treated as a miss, deleted, and recomputed by the caller.
+- The folder must be tempo's (``CACHEDIR.TAG``, see ``cachedir.py``) before anything is written or
+  deleted in it, and only files of the cache's layout are ever deleted.
+- A cache that cannot be used (read-only, a file, someone else's folder) never costs a run its
+  result: ``get``/``put`` warn once and the run goes on without the cache.
+- Temp files carry host and pid; ones whose writer is gone are removed by the next ``put`` in that
+  folder and by ``verify``.
 """
 from __future__ import annotations
 
@@ -17,13 +24,14 @@ import io
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .cachedir import (CacheDirError, claim, entry_path, has_tag, open_temp, prune, remove_stale_temps,
+                       temp_is_stale, walk)
 
 log = logging.getLogger(__name__)
 META = "__meta__"
@@ -33,7 +41,7 @@ FORMAT_VERSION = 1
 def default_cache_dir() -> Path:
     env = os.environ.get("TEMPO_CACHE_DIR")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "tempo"
 
@@ -72,53 +80,114 @@ class CacheStats:
     writes: int = 0
 
 
+_warned: set[str] = set()  # cache roots already warned about in this process
+
+
 class Cache:
     def __init__(self, root=None):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.stats = CacheStats()
+        self._claimed = False  # root checked to be tempo's cache (tagged)
+        self.off: str | None = None  # why this cache is off for the rest of the run
 
     def path_for(self, stage: str, key: str) -> Path:
-        return self.root / stage / key[:2] / f"{key}.npz"
+        return entry_path(self.root, stage, key)
+
+    def _claim(self, create: bool) -> bool:
+        if not self._claimed:
+            self._claimed = claim(self.root, create)
+        return self._claimed
+
+    def _turn_off(self, exc: BaseException) -> None:
+        self.off = str(exc)
+        if str(self.root) not in _warned:
+            _warned.add(str(self.root))
+            log.warning("cache %s unusable, running without it: %s", self.root, exc)
 
     def get(self, stage: str, key: str) -> dict | None:
         """Return the stored outputs, or None on a miss or an invalid entry (which is removed)."""
         path = self.path_for(stage, key)
-        if not path.exists():
+        try:
+            found = self.off is None and self._claim(create=False) and path.is_file()
+        except (OSError, CacheDirError) as exc:
+            self._turn_off(exc)
+            found = False
+        if not found:
             self.stats.misses += 1
             return None
         try:
-            outputs = self._read(path)
+            outputs = self._read(path, stage, key)
         except Exception as exc:  # any failure to read means the entry cannot be trusted
             log.warning("cache entry %s is invalid (%s); recomputing", path, exc)
             self.stats.corrupt += 1
             self.stats.misses += 1
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # a read-only cache: still a miss
+                pass
             return None
         self.stats.hits += 1
         return outputs
 
     @staticmethod
-    def _read(path: Path) -> dict:
+    def _meta(data) -> dict:
+        if META not in data.files:
+            raise ValueError("no metadata")
+        meta = json.loads(bytes(data[META]).decode())
+        if not isinstance(meta, dict):
+            raise ValueError("metadata is not an object")
+        return meta
+
+    @classmethod
+    def _read(cls, path: Path, stage: str, key: str) -> dict:
         with np.load(path, allow_pickle=False) as data:
-            if META not in data.files:
-                raise ValueError("no metadata")
-            meta = json.loads(bytes(data[META]).decode())
+            meta = cls._meta(data)
             arrays = {name: data[name] for name in data.files if name != META}
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"format {meta.get('format')} != {FORMAT_VERSION}")
+        if meta.get("stage") != stage or meta.get("key") != key:
+            raise ValueError(f"stored for {meta.get('stage')}/{meta.get('key')}, not {stage}/{key}")
         values = meta.get("values", {})
         if _checksum(arrays, values) != meta.get("checksum"):
             raise ValueError("checksum mismatch")
         return {**arrays, **values}
 
-    def put(self, stage: str, key: str, outputs: dict, info: dict | None = None) -> Path:
-        """Store outputs atomically and return the entry's path."""
+    @classmethod
+    def _is_tempo_entry(cls, path: Path, stage: str, key: str) -> bool:
+        """The file's metadata says it is this cache's entry for (stage, key); content not checked."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = cls._meta(data)
+        except Exception:
+            return False
+        return "format" in meta and meta.get("stage") == stage and meta.get("key") == key
+
+    def put(self, stage: str, key: str, outputs: dict, info: dict | None = None) -> Path | None:
+        """Store outputs atomically and return the entry's path.
+
+        Returns None (after one warning) when the cache cannot be written: the caller's result is
+        never lost to a read-only or mis-set cache folder.
+        """
         arrays, values = split_outputs(outputs)
+        path = self.path_for(stage, key)
+        if self.off is not None:
+            return None
+        try:
+            self._claim(create=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temps(path.parent)
+            self._write(path, stage, key, arrays, values, info)
+        except (OSError, CacheDirError) as exc:
+            self._turn_off(exc)
+            return None
+        self.stats.writes += 1
+        return path
+
+    @staticmethod
+    def _write(path: Path, stage: str, key: str, arrays: dict, values: dict, info: dict | None) -> None:
         meta = {"format": FORMAT_VERSION, "stage": stage, "key": key, "created": time.time(),
                 "checksum": _checksum(arrays, values), "values": values, "info": info or {}}
-        path = self.path_for(stage, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = open_temp(path.parent, key)
         try:
             with os.fdopen(fd, "wb") as f:
                 buf = io.BytesIO()
@@ -128,43 +197,72 @@ class Cache:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
-        self.stats.writes += 1
-        return path
 
     def entries(self):
-        if not self.root.exists():
-            return
-        yield from (p for p in self.root.glob("*/*/*.npz") if not p.name.startswith("."))
+        for kind, path, _, _ in walk(self.root):
+            if kind == "entry":
+                yield path
 
     def info(self) -> dict:
+        """Location, size per stage and temp files; reads only, never refuses."""
         stages: dict[str, dict] = {}
-        for path in self.entries():
-            s = stages.setdefault(path.parent.parent.name, {"entries": 0, "bytes": 0})
-            s["entries"] += 1
-            s["bytes"] += path.stat().st_size
-        return {"root": str(self.root), "entries": sum(s["entries"] for s in stages.values()),
-                "bytes": sum(s["bytes"] for s in stages.values()), "stages": stages}
+        temp = stale = 0
+        for kind, path, stage, _ in walk(self.root):
+            if kind == "entry":
+                s = stages.setdefault(stage, {"entries": 0, "bytes": 0})
+                s["entries"] += 1
+                s["bytes"] += path.lstat().st_size
+            elif kind == "temp":
+                temp += 1
+                stale += temp_is_stale(path)
+        return {"root": str(self.root), "tagged": has_tag(self.root),
+                "entries": sum(s["entries"] for s in stages.values()),
+                "bytes": sum(s["bytes"] for s in stages.values()), "stages": stages,
+                "temp_files": temp, "stale_temp_files": stale}
 
     def clear(self, stage: str | None = None) -> int:
-        """Delete all entries (or one stage's); returns the number removed."""
-        target = self.root / stage if stage else self.root
-        n = 0
-        if target.exists():
-            n = sum(1 for p in target.rglob("*.npz"))
-            shutil.rmtree(target)
+        """Delete all entries (or one stage's) and stale temp files; returns the number of entries removed.
+
+        Only files of the cache's layout whose metadata names them as that entry are deleted, then
+        the layout's emptied folders; anything else is left (and logged). Raises CacheDirError when
+        the folder is not a tempo cache.
+        """
+        if stage is not None:
+            self.path_for(stage, "00")  # validates the name: a stage, never a path
+        if not self._claim(create=False):
+            return 0
+        n = kept = 0
+        for kind, path, st, key in list(walk(self.root, stage)):
+            if kind == "entry" and self._is_tempo_entry(path, st, key):
+                path.unlink(missing_ok=True)
+                n += 1
+            elif kind == "temp" and temp_is_stale(path):
+                path.unlink(missing_ok=True)
+            elif kind != "temp":
+                kept += 1
+        prune(self.root, stage)
+        if kept:
+            log.warning("%s: left %d file(s) that are not tempo cache entries (damaged entries: run "
+                        "`tempo cache verify`)", self.root, kept)
         return n
 
     def verify(self) -> dict:
-        """Check every entry; remove the invalid ones."""
-        ok = bad = 0
-        for path in list(self.entries()):
-            try:
-                self._read(path)
-                ok += 1
-            except Exception:
+        """Check every entry; remove the invalid ones and stale temp files. Raises CacheDirError
+        when the folder is not a tempo cache."""
+        ok = bad = temps = 0
+        if not self._claim(create=False):
+            return {"valid": 0, "removed": 0, "temp_removed": 0}
+        for kind, path, stage, key in list(walk(self.root)):
+            if kind == "entry":
+                try:
+                    self._read(path, stage, key)
+                    ok += 1
+                except Exception:
+                    path.unlink(missing_ok=True)
+                    bad += 1
+            elif kind == "temp" and temp_is_stale(path):
                 path.unlink(missing_ok=True)
-                bad += 1
-        return {"valid": ok, "removed": bad}
-
+                temps += 1
+        return {"valid": ok, "removed": bad, "temp_removed": temps}
