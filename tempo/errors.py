@@ -19,3 +19,12 @@ class InputError(TempoError):
 
 class UsageError(TempoError):
     """Bad command-line usage (exit code 2)."""
+
+
+class OutputError(TempoError):
+    """An output could not be written (e.g. ffmpeg refused it): the message names the path and the reason."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

@@ -68,3 +68,21 @@ def test_bad_checkpoint_is_one_line(tmp_path, capsys):
     code = main(["detect", str(video), "--checkpoint", str(tmp_path / "junk.safetensors")])
     err = capsys.readouterr().err
     assert code == 1 and "junk.safetensors" in err and "Traceback" not in err
+
+
+def test_same_named_clips_in_subfolders_keep_their_relative_paths(tmp_path, bundle, capsys, monkeypatch):
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "in"
+    for sub, n in (("a", 20), ("b", 40)):
+        (src / sub).mkdir(parents=True)
+        make_video(src / sub / "clip.mp4", n=n, width=64, height=48, fps=20)
+    out = tmp_path / "out"
+    assert main(["detect", str(src), "--checkpoint", str(bundle), "-o", str(out), "--formats", "json,csv"]) == 0
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.*")) == [
+        "a/clip.csv", "a/clip.json", "b/clip.csv", "b/clip.json"]
+    for sub in ("a", "b"):  # each file holds its own video's detections
+        assert json.loads((out / sub / "clip.json").read_text())["video"] == str(src / sub / "clip.mp4")
+    # the same two clips given one by one would share out/clip.*: refused before anything runs
+    code = main(["detect", str(src / "a" / "clip.mp4"), str(src / "b" / "clip.mp4"), "--checkpoint", str(bundle),
+                 "-o", str(tmp_path / "out2")])
+    assert code == 2 and "'clip'" in capsys.readouterr().err and not (tmp_path / "out2").exists()

@@ -102,3 +102,14 @@ def test_mask_video_and_folder_masks(setup):
     out2 = d / "from_folder.mkv"
     assert cli(d, "--mask", folder, "--memory-frames", 1, "--mem-every", 2, "--codec", "ffv1", "-o", out2) == 0
     assert np.array_equal(VideoReader(out2).get_frames(range(T)), got)  # same masks, same result
+
+
+def test_copy_through_failure_leaves_no_partial(setup, capsys, monkeypatch):
+    d, _, _ = setup
+    Image.fromarray(np.zeros((H, W), np.uint8)).save(d / "empty2.png")
+    (d / "taken.mkv").mkdir()
+    monkeypatch.setattr("tempo.cli.complete.check_video_output", lambda *a, **k: None)  # as if it slipped past
+    assert cli(d, "--mask", d / "empty2.png", "-o", d / "taken.mkv") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "taken.mkv: cannot write" in err[0], err
+    assert not [p for p in d.iterdir() if "partial" in p.name]

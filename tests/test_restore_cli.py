@@ -110,3 +110,33 @@ def test_bad_inputs_fail_cleanly(setup, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 4 and all(line.startswith("tempo restore: error:") for line in lines)
     assert not (d / "odd_restored.mp4").exists()
+
+
+def test_ffmpeg_failure_is_one_line_with_its_reason(setup, capsys, monkeypatch):
+    """If ffmpeg refuses the output anyway (here: past the up-front check), its reason is the error line
+    and no .partial file stays behind."""
+    d = setup / "ffmpeg_fails"
+    d.mkdir()
+    monkeypatch.setattr("tempo.cli.restore.check_video_output", lambda *a, **k: None)
+    code = main(["restore", str(setup / "odd.mp4"), "-o", str(d / "out.webm"), "--checkpoint",
+                 str(setup / "tiny.safetensors"), "--chunk", "3", "--overlap", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "Only VP8 or VP9" in err[0], err
+    assert list(d.iterdir()) == []
+
+
+def test_interrupt_leaves_no_partial(setup, capsys, monkeypatch):
+    d = setup / "interrupted"
+    d.mkdir()
+    restorer, cfg = restore_task.load_restorer(setup / "tiny.safetensors")
+
+    def frames_then_ctrl_c(frames, **kwargs):
+        for i, frame in enumerate(frames):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield frame
+
+    monkeypatch.setattr(restorer, "restore_frames", frames_then_ctrl_c)
+    monkeypatch.setattr(restore_task, "load_restorer", lambda *a, **k: (restorer, cfg))
+    assert main(["restore", str(setup / "odd.mp4"), "-o", str(d / "out.mp4")]) == 130
+    assert list(d.iterdir()) == []

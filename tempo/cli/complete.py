@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..io.outputs import check_video_output, default_video_output
 from ..progress import progress_bar
 from .common import print_json
 
@@ -26,7 +27,8 @@ HELP = "fill masked regions of a video (onion-peel networks)"
 
 def add_arguments(parser) -> None:
     parser.add_argument("input", help="the video to complete")
-    parser.add_argument("-o", "--output", help="output video (default: <input>_completed.mp4)")
+    parser.add_argument("-o", "--output", help="output video, e.g. .mp4 .mkv .mov .avi (.webm: --codec vp9); checked "
+                        "before any work (default: <input>_completed.mp4, .mkv for ffv1)")
     parser.add_argument("--mask", help="hole mask: an image (all frames), a folder of per-frame images, or a video")
     parser.add_argument("--box", action="append", default=[], metavar="X,Y,W,H[@T0-T1]",
                         help="a rectangular hole, optionally only on frames T0..T1 (or seconds: @1.5s-3s); repeatable")
@@ -80,9 +82,10 @@ def run(args) -> int:
         raise UsageError("--mem-every must be >= 1 and --memory-frames >= 0")
     size = parse_size(args.size)
     src = Path(args.input)
-    dst = Path(args.output) if args.output else src.with_name(f"{src.stem}_completed.mp4")
+    dst = Path(args.output) if args.output else default_video_output(src, "completed", args.codec)
     if dst.resolve() == src.resolve():
         raise UsageError("the output would overwrite the input; choose another -o")
+    check_video_output(dst, args.codec)  # before any decoding or model loading
     device = _device(args.device)
     if args.threads:
         import torch

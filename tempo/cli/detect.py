@@ -1,8 +1,10 @@
 """Detect actions in videos with TriDet: video → features (cached) → segments.
 
 Writes, per video, <stem>.json (segments in seconds, label, score), .csv, .srt, .vtt subtitles and
-a .png timeline into the output folder. Without --checkpoint the embedded default (trained on
-tempo's synthetic benchmark with EfficientNet-Lite0 features) is used.
+a .png timeline into the output folder. Videos found in a folder keep their path under it
+(videos/a/x.mp4 -> OUT/a/x.json); two inputs that would share an output name are refused before anything
+runs. Without --checkpoint the embedded default (trained on tempo's synthetic benchmark with
+EfficientNet-Lite0 features) is used.
 
 Examples:
   tempo detect clip.mp4 -o detections/
@@ -14,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from ..io.discover import expand_inputs
+from ..io.discover import video_ids
+from ..io.outputs import check_output_dir
 from .common import print_json, run_each
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
@@ -24,7 +27,8 @@ FORMATS = ("json", "csv", "srt", "vtt", "png")
 def add_arguments(parser) -> None:
     parser.add_argument("inputs", nargs="*", help="video files and/or folders")
     parser.add_argument("--sample", action="store_true", help="run on the sample clip shipped with tempo")
-    parser.add_argument("-o", "--output", default="detections", help="output folder (default: ./detections)")
+    parser.add_argument("-o", "--output", default="detections",
+                        help="output folder (default: ./detections); checked before any work")
     parser.add_argument("--config", help="model config (tempo .py or official merged .json) for --checkpoint")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official TriDet .pth.tar")
     parser.add_argument("--features", help="precomputed T×C .npy features (one input video only)")
@@ -49,24 +53,24 @@ def run(args) -> int:
         # precomputed features: the video itself is only a name (it may live elsewhere)
         if len(inputs) != 1:
             raise UsageError("--features works with exactly one input video")
-        paths = [Path(inputs[0])]
+        ids = [(Path(inputs[0]), Path(inputs[0]).stem)]
     else:
-        paths = expand_inputs(inputs)
+        ids = video_ids(inputs)  # videos found in folders keep their sub-folders; name clashes stop here
+    out_dir = check_output_dir(args.output)
+    vid_of = {str(p): vid for p, vid in ids}
     detector = ActionDetector(args.checkpoint, args.config, device=args.device, min_score=args.min_score)
-    out_dir = Path(args.output)
 
     def one(path: Path) -> dict:
         dets = detector.detect(path, features_file=args.features)
         if args.top_k:
             dets = dets[: args.top_k]
-        out_dir.mkdir(parents=True, exist_ok=True)
         from ..io import probe
 
         duration = probe(path).duration if path.exists() else None
-        written = export_detections(dets, out_dir / path.stem, formats, duration=duration, video=str(path))
+        written = export_detections(dets, out_dir / vid_of[str(path)], formats, duration=duration, video=str(path))
         return {"video": str(path), "detections": dets, "files": [str(p) for p in written]}
 
-    result = run_each(paths, one, "detecting", debug=args.debug)
+    result = run_each([p for p, _ in ids], one, "detecting", debug=args.debug)
     if args.json:
         print_json({"results": list(result.ok.values()), "failed": result.failed})
     else:

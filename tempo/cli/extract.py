@@ -5,7 +5,7 @@ key ``features`` (one row per --clip-len seconds, Moment-DETR/QVHighlights); bot
 fps, stride, window length, duration and each feature's time span.
 Output names: a video given as a file is written as <name>.npy; videos found in a folder given as input keep
 their path relative to that folder (videos/a/x.mp4 -> OUT/a/x.npy, video id "a/x"), so same-named files in
-different sub-folders never overwrite each other (see tempo/features/output.py).
+different sub-folders never overwrite each other (see tempo/io/discover.py: video_ids).
 Under ``torchrun --nproc_per_node N tempo extract ...`` each process takes every N-th video.
 """
 from __future__ import annotations
@@ -46,10 +46,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..features import feature_pipeline, write_features
     from ..features.distributed import distributed_group, shard
-    from ..features.output import video_ids
+    from ..io.discover import video_ids
+    from ..io.outputs import check_output_dir
 
     if args.checkpoint and not Path(args.checkpoint).exists():  # a file, or a Hugging Face folder (CLIP)
         raise UsageError(f"{args.checkpoint}: checkpoint not found")
+    out_dir = check_output_dir(args.output)
+    ids = video_ids(args.inputs)  # every rank names every video the same way; clashes stop here
+    vid_of = {str(p): vid for p, vid in ids}
     extra = {"allow_random_init": True} if args.allow_random_init else {}
     try:
         pipeline = feature_pipeline(args.backbone, config=args.config, checkpoint=args.checkpoint,
@@ -59,9 +63,6 @@ def run(args) -> int:
         pipeline.stages[0].backbone  # unknown names and missing checkpoints fail here, once
     except (KeyError, ValueError, TypeError) as exc:
         raise UsageError(f"backbone {args.backbone!r}: {exc}") from None
-    out_dir = Path(args.output)
-    ids = video_ids(args.inputs)  # every rank names every video the same way; clashes stop here
-    vid_of = {str(p): vid for p, vid in ids}
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError, UsageError
 from ..io.atomic import atomic_write
+from ..io.outputs import check_output_file
 from ..progress import progress_bar
 from .common import print_json
 
@@ -56,6 +57,8 @@ def run(args) -> int:
         raise InputError(folder, "not a folder" if folder.exists() else "no such file or folder")
     if args.prefilter_candidates < 0:
         raise UsageError("--prefilter-candidates must be 0 or more")
+    if args.output:
+        check_output_file(args.output, {".json", ".csv"})  # before indexing the folder
     search = MomentSearch(args.checkpoint, device=args.device, prefilter_candidates=args.prefilter_candidates)
     with progress_bar("indexing clips") as advance:
         report = search.index_folder(folder, progress=lambda done, total, name: advance(1, f"indexing {name}"))

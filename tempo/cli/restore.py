@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..io.outputs import check_video_output, default_video_output
 from ..progress import progress_bar
 from .common import print_json
 
@@ -22,7 +23,8 @@ HELP = "restore a degraded video (SeedVR diffusion transformer, streaming, any l
 
 def add_arguments(parser) -> None:
     parser.add_argument("input", help="the video to restore")
-    parser.add_argument("-o", "--output", help="output video (default: <input>_restored.mp4)")
+    parser.add_argument("-o", "--output", help="output video, e.g. .mp4 .mkv .mov .avi (.webm: --codec vp9); checked "
+                        "before any work (default: <input>_restored.mp4, .mkv for ffv1)")
     parser.add_argument("--checkpoint", type=Path, help="tempo SeedVR weights (.safetensors with its .json); "
                         "default: the embedded tempo/weights/seedvr_synth.safetensors")
     parser.add_argument("--config", type=Path, help="mmengine config describing the model (its `restorer`), "
@@ -50,9 +52,10 @@ def run(args) -> int:
     if args.tile < 0 or args.tile_overlap < 0:
         raise UsageError("--tile and --tile-overlap must be >= 0")
     src = Path(args.input)
-    dst = Path(args.output) if args.output else src.with_name(f"{src.stem}_restored.mp4")
+    dst = Path(args.output) if args.output else default_video_output(src, "restored", args.codec)
     if dst.resolve() == src.resolve():
         raise UsageError("the output would overwrite the input; choose another -o")
+    check_video_output(dst, args.codec)  # before any decoding or model loading
     if args.threads:
         import torch
 

@@ -2,7 +2,7 @@
 
 Every stage's output is cached by content: running again on the same videos recomputes nothing.
 Results go to stdout as JSON (non-array outputs) and, with -o, one JSON per video plus the
-array outputs as .npz.
+array outputs as .npz, named like ``tempo extract`` names them (videos/a/x.mp4 -> OUT/a/x.json).
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io.atomic import atomic_write
-from ..io.discover import expand_inputs
+from ..io.discover import expand_inputs, video_ids
+from ..io.outputs import check_output_dir
 from ..pipeline import Pipeline
 from ..pipeline.cache import split_outputs
 from .common import print_json, run_each
@@ -31,25 +32,28 @@ def run(args) -> int:
         from ..errors import UsageError
 
         raise UsageError(f"{args.pipeline}: pipeline config not found")
+    out_dir = check_output_dir(args.output) if args.output else None
+    # with -o, videos found in folders keep their sub-folders and name clashes stop here
+    ids = video_ids(args.inputs) if out_dir is not None else [(p, None) for p in expand_inputs(args.inputs)]
+    vid_of = {str(p): vid for p, vid in ids}
     pipeline = Pipeline.from_config(args.pipeline)
-    out_dir = Path(args.output) if args.output else None
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)
         ctx.pop("video")
         arrays, values = split_outputs(ctx)
         if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write(out_dir / f"{path.stem}.json", json.dumps(values, indent=2).encode())
+            vid = vid_of[str(path)]
+            atomic_write(out_dir / f"{vid}.json", json.dumps(values, indent=2).encode())
             if arrays:
                 import io
 
                 buf = io.BytesIO()
                 np.savez(buf, **arrays)
-                atomic_write(out_dir / f"{path.stem}.npz", buf.getvalue())
+                atomic_write(out_dir / f"{vid}.npz", buf.getvalue())
         return {"video": str(path), **values, "arrays": {k: list(v.shape) for k, v in arrays.items()}}
 
-    result = run_each(expand_inputs(args.inputs), one, "running pipeline", debug=args.debug)
+    result = run_each([p for p, _ in ids], one, "running pipeline", debug=args.debug)
     if args.json or out_dir is None:
         print_json({"results": list(result.ok.values()), "failed": result.failed,
                     "computed": dict(pipeline.computed)})

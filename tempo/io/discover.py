@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts",
                   ".wmv", ".flv", ".3gp", ".ogv", ".y4m"}
@@ -33,3 +33,34 @@ def expand_inputs(paths, recursive: bool = True) -> list[Path | InputError]:
         else:
             out.append(InputError(path, "no such file or folder"))
     return out
+
+
+def video_ids(inputs) -> list[tuple[Path | InputError, str]]:
+    """Expand files/folders (like ``expand_inputs``) and pair each video with the name its outputs get,
+    so that one output folder never holds two videos under one name:
+
+    * a video given as a file: its file name without the extension (``clips/run.mp4`` -> ``run``);
+    * a video found in a folder given as input: its path relative to that folder, without the extension,
+      with ``/`` separators (``videos/a/run.mp4`` from ``videos`` -> ``a/run``), written into the same
+      sub-folders of the output folder (``out/a/run.json``); a flat folder gives flat ids.
+    * two different videos that still share an id (``x.mp4`` beside ``x.mkv``, or two files called
+      ``run.mp4`` given one by one) raise ``UsageError`` before anything runs, instead of one output
+      silently overwriting the other. The same video listed twice is kept once."""
+    pairs: list[tuple[Path | InputError, str]] = []
+    owner: dict[str, Path] = {}
+    for raw in inputs:
+        root = Path(raw)
+        for item in expand_inputs([raw]):
+            if isinstance(item, InputError):
+                pairs.append((item, str(raw)))
+                continue
+            rel = item.relative_to(root) if root.is_dir() else Path(item.name)
+            vid = rel.with_suffix("").as_posix()
+            first = owner.setdefault(vid, item)
+            if first.resolve() == item.resolve():
+                if first is item:
+                    pairs.append((item, vid))
+                continue
+            raise UsageError(f"{first} and {item} would both be written as {vid!r}: write them into different "
+                             "output folders, or pass the folder that holds both")
+    return pairs

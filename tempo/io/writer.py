@@ -6,12 +6,15 @@ appears under its final name only when writing succeeded; a failure or an interr
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import subprocess
 from pathlib import Path
 
 import ffmpeg
 import numpy as np
 
+from ..errors import OutputError
 from .ffmpeg_bin import ffmpeg_exe
 
 # Codec presets: name -> (output kwargs, file suffix allowed). yuv420p needs even sizes, handled by padding.
@@ -20,6 +23,14 @@ CODECS = {
     "mjpeg": {"vcodec": "mjpeg", "pix_fmt": "yuvj420p"},
     "vp9": {"vcodec": "libvpx-vp9", "pix_fmt": "yuv420p"},
     "ffv1": {"vcodec": "ffv1", "pix_fmt": "bgr0"},
+}
+# File suffixes whose container holds each codec (checked with the bundled ffmpeg; tempo reads all of them
+# back). The commands refuse other suffixes before any work (tempo.io.outputs.check_video_output).
+CONTAINERS = {
+    "h264": {".mp4", ".m4v", ".mov", ".mkv", ".avi", ".ts", ".mts", ".flv", ".3gp"},
+    "mjpeg": {".mp4", ".mov", ".mkv", ".avi"},
+    "vp9": {".webm", ".mkv", ".mp4"},
+    "ffv1": {".mkv", ".avi", ".mov"},
 }
 
 
@@ -45,9 +56,15 @@ class VideoWriter:
         out_w = self.width + (self.width % 2 if self._pad_even else 0)
         out_h = self.height + (self.height % 2 if self._pad_even else 0)
         self._out_size = (out_w, out_h)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Temp name in the same folder keeps the final rename atomic; keep the suffix so ffmpeg picks the muxer.
-        self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.partial{self.path.suffix}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(self.path, f"cannot create its folder: {exc.strerror or exc}") from None
+        # Temp name in the same folder keeps the final rename atomic; keep the suffix so ffmpeg picks the muxer;
+        # a random part so nobody can plant a file (or symlink) there in advance. ffmpeg creates it like a
+        # plain open() (0o666 minus the umask), and the rename keeps that mode.
+        token = secrets.token_hex(4)
+        self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{token}.partial{self.path.suffix}")
         video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{out_w}x{out_h}",
                              framerate=str(fps))
         kwargs = dict(CODECS[codec])
@@ -77,9 +94,8 @@ class VideoWriter:
             frame = np.pad(frame, ((0, out_h - self.height), (0, out_w - self.width), (0, 0)), mode="edge")
         try:
             self._proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-        except BrokenPipeError as exc:
-            self.abort()
-            raise RuntimeError(f"{self.path}: ffmpeg stopped while writing") from exc
+        except BrokenPipeError:
+            raise OutputError(self.path, f"ffmpeg failed: {self._stop()}") from None
         self.frames_written += 1
 
     def write_many(self, frames) -> None:
@@ -90,24 +106,47 @@ class VideoWriter:
         """Finish encoding and move the file to its final name."""
         if self._proc is None:
             return self.path
-        self._proc.stdin.close()
-        err = self._proc.stderr.read().decode(errors="replace")
-        code = self._proc.wait()
+        try:
+            try:
+                self._proc.stdin.close()
+            except BrokenPipeError:  # ffmpeg already gone: its stderr says why
+                pass
+            err = self._proc.stderr.read()
+            code = self._proc.wait()
+        except BaseException:  # interrupted while ffmpeg finishes: leave nothing behind
+            self._stop()
+            raise
         self._proc = None
         if code != 0 or self.frames_written == 0:
             self._tmp.unlink(missing_ok=True)
-            reason = err.strip().splitlines()[-1] if err.strip() else "no frames written"
-            raise RuntimeError(f"{self.path}: ffmpeg failed: {reason}")
-        os.replace(self._tmp, self.path)
+            reason = _ffmpeg_reason(err, self._tmp, self.path) if code else "no frames written"
+            raise OutputError(self.path, f"ffmpeg failed: {reason}")
+        try:
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(self.path, exc.strerror or str(exc)) from None
         return self.path
+
+    def _stop(self) -> str:
+        """End ffmpeg (if still running) and delete the partial file; returns ffmpeg's reason."""
+        proc, self._proc = self._proc, None
+        err = b""
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.stdin.close()
+            except OSError:  # BrokenPipeError: ffmpeg is gone
+                pass
+            err = proc.stderr.read()
+            proc.wait()
+        self._tmp.unlink(missing_ok=True)
+        return _ffmpeg_reason(err, self._tmp, self.path)
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the partial file."""
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._proc = None
-        self._tmp.unlink(missing_ok=True)
+        self._stop()
 
     def __enter__(self):
         return self
@@ -118,6 +157,14 @@ class VideoWriter:
         else:
             self.abort()
         return False
+
+
+def _ffmpeg_reason(err: bytes, tmp: Path, path: Path) -> str:
+    """ffmpeg's first error line: the cause (the lines after it are the cascade of stopping threads)."""
+    lines = err.decode(errors="replace").strip().splitlines()
+    if not lines:
+        return "ffmpeg stopped without a message"
+    return re.sub(r"^\[[^]]*@ 0x[0-9a-f]+\] ", "", lines[0]).replace(tmp.name, path.name)
 
 
 def _has_audio(path) -> bool:

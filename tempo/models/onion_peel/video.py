@@ -1,13 +1,13 @@
 """Complete a video file into another: decode in chunks, complete frame by frame, encode as it goes."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Callable
 
 from ...errors import InputError
 from ...io import VideoReader, VideoWriter
+from ...io.atomic import atomic_copy
 from .completer import AllHoleFrameError, VideoCompleter
 from .masks import MaskSource
 
@@ -34,10 +34,7 @@ def complete_video(src, masks: MaskSource, dst, completer: VideoCompleter, codec
     if first_hole_frame(masks, n) is None:
         summary["copied_through"] = True
         if Path(src).suffix.lower() == Path(dst).suffix.lower():
-            Path(dst).parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(dst).with_name(f".{Path(dst).name}.partial")
-            shutil.copyfile(src, tmp)
-            tmp.replace(dst)
+            atomic_copy(src, dst)  # nothing left at dst (or beside it) if the copy fails
         else:
             with VideoWriter(dst, reader.fps, reader.out_width, reader.out_height, codec=codec, crf=crf,
                              audio_from=src) as writer:
