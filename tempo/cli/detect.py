@@ -29,7 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sample", action="store_true", help="run on the sample clip shipped with tempo")
     parser.add_argument("-o", "--output", default="detections",
                         help="output folder (default: ./detections); checked before any work")
-    parser.add_argument("--config", help="model config (tempo .py or official merged .json) for --checkpoint")
+    parser.add_argument("--config", help="model config (tempo .py or official merged .json) for --checkpoint "
+                        "(a .py config runs as Python: only trusted ones)")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official TriDet .pth.tar")
     parser.add_argument("--features", help="precomputed T×C .npy features (one input video only)")
     parser.add_argument("--min-score", type=float, default=0.05, help="drop detections below this score")

@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", type=Path, help="tempo SeedVR weights (.safetensors with its .json); "
                         "default: the embedded tempo/weights/seedvr_synth.safetensors")
     parser.add_argument("--config", type=Path, help="mmengine config describing the model (its `restorer`), "
-                        "instead of the JSON beside the weights")
+                        "instead of the JSON beside the weights (a .py config runs as Python: only trusted ones)")
     parser.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's own)")
     parser.add_argument("--one-step", action="store_true", help="SeedVR2-style one-step restoration (= --steps 1)")
     parser.add_argument("--tile", type=int, default=512, metavar="PX",

@@ -3,6 +3,9 @@
 Every stage's output is cached by content: running again on the same videos recomputes nothing.
 Results go to stdout as JSON (non-array outputs) and, with -o, one JSON per video plus the
 array outputs as .npz, named like ``tempo extract`` names them (videos/a/x.mp4 -> OUT/a/x.json).
+
+A .py pipeline config is Python: tempo executes it (as mmengine does), so run only configs you trust.
+A .json/.yaml/.yml pipeline is read as data and may name only tempo's own stages and backbones.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ HELP = "run a pipeline config over videos (stages cached)"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("pipeline", help="pipeline config, e.g. pipelines/summary.py")
+    parser.add_argument("pipeline", help="pipeline config, e.g. pipelines/summary.py (a .py config runs as Python: "
+                        "only run configs you trust; .json/.yaml are read as data)")
     parser.add_argument("inputs", nargs="+", help="video files and/or folders")
     parser.add_argument("-o", "--output", default=None, help="folder for per-video results")
 

@@ -145,6 +145,19 @@ class MMActionRecognizer(ClipBackbone):
 
     feature_dim = 0
 
+    @staticmethod
+    def check_data_config(cfg: dict, path) -> None:
+        """From a data file (a checkpoint's JSON) only mmaction's own bundled configs: a config file is Python
+        that runs on load, and ``cfg_options`` could name any callable as a ``type``."""
+        if cfg.get("cfg_options"):
+            raise InputError(path, "refused: cfg_options in a data file (they could name any callable)")
+        config = cfg.get("config")
+        local = isinstance(config, str) and (Path(config).is_absolute() or ".." in Path(config).parts
+                                             or Path(config).exists())
+        if config is not None and (not isinstance(config, str) or local or Path(config).suffix != ".py"):
+            raise InputError(path, f"refused: mmaction2 config {config!r} (a data file may only name a config under "
+                             "mmaction's bundled configs/; a config file runs code)")
+
     def __init__(self, config: str, checkpoint: str | None = None, allow_random_init: bool = False,
                  num_frames: int | None = None, input_size: int | None = None, seed: int = 0,
                  batch_size: int = 4, feature_dim: int | None = None, pretrained: bool | None = None,

@@ -7,13 +7,19 @@ their feature rows line up and are concatenated.
 """
 from __future__ import annotations
 
-from ..registry import BACKBONES
+from ..registry import BACKBONES, check_spec
 from .base import Backbone
 
 
 @BACKBONES.register_module()
 class Stack(Backbone):
     kind = "stack"
+
+    @staticmethod
+    def check_data_config(cfg: dict, path) -> None:
+        """The parts are backbone names or configs too (see ``tempo.registry.check_types``)."""
+        for part in cfg.get("backbones") or ():
+            check_spec(part, path, BACKBONES)
 
     def __init__(self, backbones=("MotionStats", "ActionClipNet")):
         super().__init__()

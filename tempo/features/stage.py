@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..pipeline import Cache, Pipeline, Stage, stable_hash
-from ..registry import BACKBONES, STAGES
+from ..registry import BACKBONES, STAGES, check_spec
 from .base import Backbone
 from .extract import FeatureConfig, extract_video
 
@@ -46,6 +46,12 @@ class ExtractFeatures(Stage):
     """Outputs ``features`` (T, C), ``spans`` (T, 2) seconds and ``feature_meta`` (JSON)."""
 
     version = "1"
+
+    @staticmethod
+    def check_data_config(cfg: dict, path) -> None:
+        """The backbone is a type too (see ``tempo.registry.check_types``)."""
+        if cfg.get("backbone") is not None:
+            check_spec(cfg["backbone"], path, BACKBONES)
 
     def __init__(self, backbone: dict | str = DEFAULT_BACKBONE, **feature_cfg):
         cfg = FeatureConfig(**feature_cfg)  # validates early, before any video is touched

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import BACKBONES
+from ..registry import BACKBONES, check_spec
 from .base import FrameBackbone
 
 
 @BACKBONES.register_module()
 class TwoStream(FrameBackbone):
     uses_previous_frame = True
+
+    @staticmethod
+    def check_data_config(cfg: dict, path) -> None:
+        """The streams are backbone names or configs too (see ``tempo.registry.check_types``)."""
+        for key in ("appearance", "motion"):
+            if key in cfg:
+                check_spec(cfg[key], path, BACKBONES)
 
     def __init__(self, appearance="EfficientNetLite0", motion="MotionStats"):
         super().__init__()

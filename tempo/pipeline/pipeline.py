@@ -11,7 +11,8 @@ from pathlib import Path
 
 from mmengine.config import Config
 
-from ..registry import STAGES
+from ..config_file import is_data_config, load_config
+from ..registry import STAGES, check_types
 from .cache import Cache, cache_disabled
 from .fingerprint import file_fingerprint
 from .stage import Stage
@@ -29,9 +30,11 @@ class Pipeline:
     @classmethod
     def from_config(cls, path_or_cfg, **kwargs) -> "Pipeline":
         """Build from a ``pipelines/*.py`` mmengine config holding ``stages = [dict(type=...), ...]``."""
-        cfg = path_or_cfg if isinstance(path_or_cfg, Config) else Config.fromfile(str(path_or_cfg))
+        cfg = path_or_cfg if isinstance(path_or_cfg, Config) else load_config(path_or_cfg)
         if "stages" not in cfg:
             raise ValueError(f"{getattr(cfg, 'filename', path_or_cfg)}: a pipeline config needs a 'stages' list")
+        if is_data_config(cfg.filename or ""):  # a .py config runs code by design; a JSON/YAML one is data
+            check_types(list(cfg.stages), cfg.filename, STAGES)
         return cls([STAGES.build(dict(s)) for s in cfg.stages], **kwargs)
 
     def run(self, video, context: dict | None = None) -> dict:

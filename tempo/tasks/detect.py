@@ -31,7 +31,18 @@ def read_bundle_config(weights: Path) -> dict:
     if not cfg_path.is_file():
         raise InputError(weights, f"missing {cfg_path.name} beside the weights (model config)")
     cfg = json.loads(cfg_path.read_text())
-    return cfg if "model" in cfg else {"model": cfg}
+    cfg = cfg if "model" in cfg else {"model": cfg}
+    return check_bundle(cfg, cfg_path)
+
+
+def check_bundle(cfg: dict, cfg_path: Path) -> dict:
+    """A bundle is data: it may name only tempo's own model and backbone types (tempo.registry says why)."""
+    from ..registry import BACKBONES, MODELS, check_spec, check_types
+
+    check_types(cfg["model"], cfg_path, MODELS)
+    if (cfg.get("features") or {}).get("backbone") is not None:
+        check_spec(cfg["features"]["backbone"], cfg_path, BACKBONES)
+    return cfg
 
 
 class ActionDetector:
@@ -94,8 +105,7 @@ class ActionDetector:
 
 def _model_from_config(config):
     """A tempo mmengine config (.py) or an official merged config (.json)."""
-    from mmengine.config import Config
-
+    from ..config_file import is_data_config, load_config
     from ..models.tridet.build import build_from_official_config, build_from_tempo_config
 
     path = Path(config)
@@ -106,7 +116,11 @@ def _model_from_config(config):
         ds = official.get("dataset", {})
         return build_from_official_config(official), {"backbone": None, "layout": "detect", "fps": ds.get("default_fps"),
                                                       "num_frames": ds["num_frames"], "stride": ds["feat_stride"]}
-    cfg = Config.fromfile(str(path))
+    cfg = load_config(path)  # a .py config runs code by design; a YAML one is data
+    if is_data_config(path):
+        from ..registry import MODELS, check_types
+
+        check_types(cfg.get("model"), path, MODELS)
     features = {"backbone": None, "layout": "detect", "fps": cfg.get("feature_fps"),
                 "num_frames": cfg.get("num_frames", 16), "stride": cfg.get("feat_stride", 4)}
     return build_from_tempo_config(cfg), features

@@ -264,10 +264,22 @@ def _load_grounder(checkpoint):
         if not cfg_path.is_file():
             raise InputError(checkpoint, f"missing {cfg_path.name} beside the weights")
         bundle = json.loads(cfg_path.read_text())
-        bundle = bundle if "model" in bundle else {"model": bundle}
+        bundle = _check_bundle(bundle if "model" in bundle else {"model": bundle}, cfg_path)
         model = load_tempo_checkpoint(checkpoint, bundle["model"])
         return model.float(), bundle
     model, _ = load_official(checkpoint)
     # Official QVHighlights models read SlowFast+CLIP features (CLIP through transformers: CLIPText with the
     # user's local CLIP weights), which tempo does not extract by default.
     return model, {"video_features": {}, "text": {"encoder": "CLIPText", "tokens": True}}
+
+
+def _check_bundle(bundle: dict, cfg_path: Path) -> dict:
+    """A bundle is data: it may name only tempo's own model, backbone and text encoder types (tempo.registry)."""
+    from ..registry import BACKBONES, MODELS, TEXT_ENCODERS, check_name, check_spec, check_types
+
+    check_types(bundle["model"], cfg_path, MODELS)
+    if (bundle.get("video_features") or {}).get("backbone") is not None:
+        check_spec(bundle["video_features"]["backbone"], cfg_path, BACKBONES)
+    if (bundle.get("text") or {}).get("encoder") is not None:
+        check_name(bundle["text"]["encoder"], cfg_path, TEXT_ENCODERS)
+    return bundle

@@ -28,15 +28,19 @@ def load_restorer(checkpoint=None, config=None, steps: int | None = None, seed: 
 
     model_cfg = None
     if config is not None:
-        from mmengine.config import Config
+        from ..config_file import is_data_config, load_config
 
         if not Path(config).is_file():
             raise InputError(config, "config file not found")
-        cfg = Config.fromfile(str(config))
+        cfg = load_config(config)  # a .py config runs code by design; a JSON/YAML one is data
         node = cfg.get("restorer", None) or cfg.get("model", None)
         if node is None:
             raise InputError(config, "no `restorer` or `model` entry")
         model_cfg = node.to_dict() if hasattr(node, "to_dict") else dict(node)
+        if is_data_config(config):
+            from ..registry import MODELS, check_types
+
+            check_types(model_cfg, config, MODELS)
     if checkpoint is None:
         if not DEFAULT_WEIGHTS.is_file():
             raise InputError(DEFAULT_WEIGHTS, "the default SeedVR weights are not installed; pass --checkpoint "

@@ -53,8 +53,9 @@ def read_config(path) -> dict:
         config = json.loads(cfg_path.read_text())
     except ValueError as exc:
         raise InputError(cfg_path, f"not JSON ({exc})") from None
-    if config.get("type") != MODEL_TYPE:
-        raise InputError(cfg_path, f"not an ActionClipNet checkpoint (type {config.get('type')!r})")
+    if not isinstance(config, dict) or config.get("type") != MODEL_TYPE:
+        kind = config.get("type") if isinstance(config, dict) else type(config).__name__
+        raise InputError(cfg_path, f"not an ActionClipNet checkpoint (type {kind!r})")
     # a training config may leave arguments at their defaults (tools/train.py writes the config as given)
     defaults = {name: p.default for name, p in inspect.signature(ActionClipNetTrainer).parameters.items()
                 if p.default is not inspect.Parameter.empty and name not in ("data_preprocessor", "init_cfg")}

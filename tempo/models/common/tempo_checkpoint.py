@@ -33,15 +33,16 @@ def save_tempo_checkpoint(model, path, config: dict, fmt: str = "tempo") -> Path
 
 def load_tempo_checkpoint(path, config: dict | None = None, family: str = "tempo"):
     """Rebuild the model from ``config`` (or the JSON beside the weights) and load the weights strictly."""
-    from tempo.registry import MODELS
+    from tempo.registry import MODELS, check_types
 
     path = Path(path)
+    cfg_path = config_path_for(path)
     if config is None:
-        cfg_path = config_path_for(path)
         if not cfg_path.is_file():
             raise InputError(str(path), f"missing model config {cfg_path.name} beside the weights")
         config = json.loads(cfg_path.read_text())
-    model = MODELS.build(dict(config))
+    # the config is data (the JSON beside the weights): it may only name tempo's own model types
+    model = MODELS.build(check_types(dict(config), cfg_path, MODELS))
     try:
         model.load_state_dict(load_file(str(path)), strict=True)
     except Exception as exc:

@@ -66,7 +66,7 @@ def load_restorer(path, config: dict | None = None):
     from safetensors.torch import load_file
 
     from tempo.errors import InputError
-    from tempo.registry import MODELS
+    from tempo.registry import MODELS, check_types
 
     from . import train_model  # noqa: F401  (registers SeedVRTrainer)
 
@@ -77,7 +77,7 @@ def load_restorer(path, config: dict | None = None):
         cfg_path = path.with_name(path.stem + ".json")
         if not cfg_path.is_file():
             raise InputError(path, f"missing model config {cfg_path.name} beside the weights (or pass --config)")
-        config = json.loads(cfg_path.read_text())
+        config = check_types(json.loads(cfg_path.read_text()), cfg_path, MODELS)  # data: tempo's types only
     config = dict(config)
     if config.get("type") == "SeedVRTrainer":
         config = dict(config["restorer"])
