@@ -24,7 +24,9 @@ from .sampling import KIND_HARD, KIND_POSITIVE, window_captions
 
 
 def clip_positions(first: int, window_frames: int, clip_frames: int) -> np.ndarray:
-    return first + np.round(np.linspace(0, window_frames - 1, clip_frames)).astype(int)
+    """The frames of a window the network sees: as ``tempo.features.windows.WindowPlan.clip_positions`` picks
+    them at extraction (not imported: that package loads every backbone, and this one must run without)."""
+    return first + np.floor(np.arange(clip_frames) * window_frames / clip_frames).astype(np.int64)
 
 
 @DATASETS.register_module()

@@ -1,0 +1,120 @@
+"""``TextClipNet`` / ``TextClipText``: tempo's text-aligned clip encoder (``tempo.models.text_clipnet``) as a
+feature backbone and as the query encoder of the same space, like CLIP's image and text towers.
+
+The backbone embeds each window (``window_frames`` frames, seen as ``clip_frames`` at ``input_size`` px, as in
+training) into a unit vector; the text encoder maps a sentence through the frozen MiniLM and the trained
+projection into the same space, so ``sigmoid(scale * cos + bias)`` (``match_probability``) says how likely the
+sentence describes the window. Weights: ``checkpoint=`` a tempo export, default the bundled
+``tempo/weights/text_clipnet_synth.safetensors``.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..pipeline.fingerprint import stable_hash
+from ..registry import BACKBONES, TEXT_ENCODERS
+from .base import ClipBackbone, file_weights_id, fit_clips
+from .text import MiniLM, TextEncoder
+
+BUNDLED_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "text_clipnet_synth.safetensors"
+
+
+def _weights(checkpoint) -> Path:
+    path = Path(checkpoint) if checkpoint else BUNDLED_WEIGHTS
+    if not path.is_file():
+        hint = "" if checkpoint else " (the bundled synth weights are missing; give checkpoint=)"
+        raise InputError(path, "TextClipNet weights not found" + hint)
+    return path
+
+
+@BACKBONES.register_module()
+class TextClipNet(ClipBackbone):
+    """(K, T, H, W, 3) uint8 RGB clips -> (K, embed_dim) float32 unit embeddings."""
+
+    def __init__(self, checkpoint: str | None = None, batch_size: int = 32):
+        super().__init__()
+        from ..models.text_clipnet.export import read_config  # late: models import tempo.features
+
+        self.checkpoint = _weights(checkpoint)
+        self.config = read_config(self.checkpoint)
+        self.num_frames = int(self.config["clip_frames"])
+        self.input_size = int(self.config["input_size"])
+        self.feature_dim = int(self.config["embed_dim"])
+        self.batch_size = batch_size
+
+    def weights_id(self) -> str:
+        return f"{file_weights_id(self.checkpoint)}:{stable_hash(self.config)}"
+
+    def describe(self) -> dict:
+        return {**super().describe(), "checkpoint": self.checkpoint.name}
+
+    def load_model(self):
+        from ..models.text_clipnet.export import load_text_clipnet
+
+        return load_text_clipnet(self.checkpoint).network
+
+    def forward_clips(self, clips: np.ndarray) -> np.ndarray:
+        import torch
+
+        from ..models.text_clipnet.network import clips_to_input
+
+        clips = fit_clips(clips, self.num_frames, self.input_size)
+        if len(clips) == 0:
+            return np.zeros((0, self.feature_dim), np.float32)
+        with torch.inference_mode():
+            outs = [self.model.embed_video(clips_to_input(clips[s:s + self.batch_size]))
+                    for s in range(0, len(clips), self.batch_size)]
+        return torch.cat(outs).float().numpy()
+
+
+@TEXT_ENCODERS.register_module()
+class TextClipText(TextEncoder):
+    """Sentences -> (N, embed_dim) unit embeddings in TextClipNet's space (MiniLM, then the trained projection).
+    Token features (``encode_tokens``) are MiniLM's own, for heads that attend over words."""
+
+    def __init__(self, checkpoint: str | None = None, minilm_dir: str | None = None):
+        from ..models.text_clipnet.export import read_config
+
+        self.checkpoint = _weights(checkpoint)
+        self.config = read_config(self.checkpoint)
+        if self.config.get("text_encoder", "MiniLM") != "MiniLM":
+            raise InputError(self.checkpoint, f"text tower trained on {self.config['text_encoder']}, not MiniLM")
+        self.feature_dim = int(self.config["embed_dim"])
+        self.minilm = MiniLM(minilm_dir)
+        self._network = None
+        self._lock = threading.Lock()
+
+    def weights_id(self) -> str:
+        return f"{file_weights_id(self.checkpoint)}:{self.minilm.weights_id()}"
+
+    @property
+    def network(self):
+        with self._lock:
+            if self._network is None:
+                from ..models.text_clipnet.export import load_text_clipnet
+
+                self._network = load_text_clipnet(self.checkpoint).network
+        return self._network
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            emb = self.network.embed_text(torch.from_numpy(self.minilm.encode(list(texts))))
+        return emb.float().numpy()
+
+    def encode_tokens(self, texts: list[str], max_tokens: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        return self.minilm.encode_tokens(texts, max_tokens)
+
+    def match_probability(self, video: np.ndarray, text: np.ndarray) -> np.ndarray:
+        """(K, D) window embeddings, (N, D) sentence embeddings -> (K, N) probabilities of a match."""
+        import torch
+
+        with torch.inference_mode():
+            logits = self.network.match_logits(torch.from_numpy(np.asarray(video, np.float32)),
+                                               torch.from_numpy(np.asarray(text, np.float32)))
+        return torch.sigmoid(logits).numpy()
