@@ -1,35 +1,47 @@
 """Start the Gradio moment-search app: index a folder under --root, search it by text, play moments.
 
-Only files under --root are reachable from the page (no `..`, no symlinks out). The server binds to
-127.0.0.1 unless --host says otherwise; use --auth user:pass when sharing on a LAN.
+The page can fetch only the video files under --root that it lists (no dot files, no `..`, no
+symlinks out) and the images it makes. The server binds to 127.0.0.1 unless --host says otherwise;
+use --auth user:pass when sharing on a LAN. Checkpoints are the server's choice: --search-checkpoint
+and --detect-checkpoint, or --checkpoint-dir DIR to let each visitor pick (for their session only)
+among the checkpoint files in DIR.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 
 HELP = "open the moment-search web app (Gradio) on a folder of clips"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--root", default=".", help="folder whose sub-folders the app may index (default: .)")
+    # required: a default of "." would publish whatever folder the command happens to run in
+    parser.add_argument("--root", required=True, help="folder whose videos the app may index and play (required)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: first free from 7860)")
     parser.add_argument("--auth", default=None, help="require a login, given as user:pass")
     parser.add_argument("--search-checkpoint", default=None, help="BAM-DETR checkpoint (default: embedded)")
     parser.add_argument("--detect-checkpoint", default=None, help="TriDet checkpoint (default: embedded)")
+    parser.add_argument("--checkpoint-dir", default=None,
+                        help="folder of checkpoints visitors may pick from, per session (default: none)")
 
 
 def run(args) -> int:
     from ..ui.app import launch
 
-    root = Path(args.root)
+    root = Path(args.root).expanduser()
     if not root.is_dir():
         raise InputError(root, "--root must be an existing folder")
+    if args.checkpoint_dir and not Path(args.checkpoint_dir).is_dir():
+        raise InputError(args.checkpoint_dir, "--checkpoint-dir must be an existing folder")
     if args.auth and ":" not in args.auth:
-        from ..errors import UsageError
-
         raise UsageError("--auth takes user:pass")
-    launch(root, args.host, args.port, args.auth, args.search_checkpoint, args.detect_checkpoint)
+    app, url = launch(root, args.host, args.port, args.auth, args.search_checkpoint, args.detect_checkpoint,
+                      prevent_thread_lock=True, checkpoint_dir=args.checkpoint_dir)
+    print(f"tempo demo: {url} (videos under {root.resolve()}; Ctrl+C stops)", flush=True)
+    try:
+        app.block_thread()
+    finally:
+        app.tempo.scratch.cleanup()
     return 0
