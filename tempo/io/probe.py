@@ -77,8 +77,8 @@ def symlink_problem(path: Path) -> str:
         path.stat()
     except OSError as exc:
         if exc.errno == 40:  # ELOOP
-            return "symlink loop (the links never reach a file), skipped"
-        return f"broken symlink (target {os.readlink(path)!r} does not exist), skipped"
+            return "symlink loop (the links never reach a file)"
+        return f"broken symlink (target {os.readlink(path)!r} does not exist)"
     return "symlink is fine"
 
 
