@@ -85,10 +85,45 @@ def make_truncated(path: Path, src: Path) -> Path:
 
 
 def make_corrupt(path: Path, src: Path) -> Path:
-    """Header intact, coded frames overwritten with noise."""
+    """Header intact, every coded frame overwritten with noise (nothing decodes)."""
     data = bytearray(src.read_bytes())
     rng = np.random.default_rng(0)
-    for i in range(2000, len(data), 7):
+    for i in range(data.find(b"mdat") + 4, len(data), 7):
         data[i] = int(rng.integers(256))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_corrupt_middle(path: Path, tmp: Path, n=100, fps=25) -> Path:
+    """An h264 mp4 whose coded data is noise from 40% to 55% of the file: the frames before and after
+    decode, a run in the middle cannot (real damage, e.g. a bad sector or an interrupted copy)."""
+    src = make_video(tmp / f"clean_{path.name}", n=n, fps=fps)
+    data = bytearray(src.read_bytes())
+    a, b = int(len(data) * 0.40), int(len(data) * 0.55)
+    data[a:b] = np.random.default_rng(0).integers(0, 256, b - a, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_avi_bframes(path: Path, tmp: Path, n=30, fps=10) -> Path:
+    """MPEG-4 part 2 with B-frames in AVI, the layout of DivX/XviD files such as opencv's Megamind.avi:
+    AVI has no presentation times, decord reports ~-3.7e17 s for such frames and the pts PyAV sees are
+    scrambled; only the decoder's output order is right."""
+    src = make_video(tmp / f"src_{path.stem}.mp4", n=n, fps=fps)
+    ffmpeg("-i", str(src), "-c:v", "mpeg4", "-q:v", "2", "-bf", "2", str(path))
+    return path
+
+
+def patch_avi_frame_count(path: Path, src: Path, count=0x7FFFFFFF, drop_index=False) -> Path:
+    """A copy of an AVI whose headers claim ``count`` frames (avih dwTotalFrames, strh dwLength); with
+    ``drop_index`` its idx1 index is renamed to JUNK (ignored), so the demuxer must scan the chunks."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    struct.pack_into("<I", data, data.find(b"avih") + 8 + 16, count)
+    struct.pack_into("<I", data, data.find(b"strh") + 8 + 32, count)
+    if drop_index:
+        at = data.find(b"idx1")
+        data[at:at + 4] = b"JUNK"
     path.write_bytes(bytes(data))
     return path

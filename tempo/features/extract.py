@@ -97,10 +97,11 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     else:
         feats = _run_clips(plan, backbone, decoded, backbone.num_frames or cfg.num_frames)
     feats = feats.astype(np.float16 if cfg.fp16 else np.float32)
+    reader.warn_lost()  # damaged frames were skipped (the nearest good one stood in): say which
     meta = {"layout": cfg.layout, "backbone": backbone.describe(), "fps": fps, "native_fps": float(reader.fps),
             "duration": float(reader.duration), "n_frames": int(len(order)), "n_features": int(len(plan)),
             "feature_dim": int(feats.shape[1]), "dtype": str(feats.dtype), "frame_step": int(step),
-            "size": int(size), "crop": crop}
+            "size": int(size), "crop": crop, "lost_frames": reader.lost_summary()}
     if cfg.layout == "detect":
         meta.update(feat_stride=cfg.stride, num_frames=cfg.num_frames)
     else:

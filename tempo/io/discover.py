@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, UsageError
+from .probe import symlink_problem
 
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts",
                   ".wmv", ".flv", ".3gp", ".ogv", ".y4m"}
@@ -13,22 +14,36 @@ def is_video_name(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
+def _dangling(path: Path) -> bool:
+    """A symlink that cannot be followed (broken, or a loop); such a path must not reach ``resolve()``."""
+    return path.is_symlink() and not path.exists()
+
+
 def expand_inputs(paths, recursive: bool = True) -> list[Path | InputError]:
     """Files are kept as given (a bad one fails later with its own reason); folders are expanded to
-    the video files inside them, sorted. A missing path or a folder without videos becomes an
-    ``InputError`` item, so a run over several inputs reports it and goes on with the rest."""
+    the video files inside them, sorted. A missing path, a broken or looping symlink (given, or a
+    video name inside a folder) or a folder without videos becomes an ``InputError`` item, so a run
+    over several inputs reports it in one line and goes on with the rest."""
     out: list[Path | InputError] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if _dangling(path):
+            out.append(InputError(path, symlink_problem(path)))
+        elif path.is_dir():
             pattern = "**/*" if recursive else "*"
-            found = sorted(p for p in path.glob(pattern) if p.is_file() and is_video_name(p)
-                           and not p.name.startswith("."))
+            found: list[Path | InputError] = []
+            for p in sorted(path.glob(pattern)):
+                if p.name.startswith(".") or not is_video_name(p):
+                    continue
+                if _dangling(p):
+                    found.append(InputError(p, symlink_problem(p)))
+                elif p.is_file():
+                    found.append(p)
             if not found:
                 out.append(InputError(path, "folder contains no video files "
                                       f"(looked for {', '.join(sorted(VIDEO_SUFFIXES)[:6])}, ...)"))
             out.extend(found)
-        elif path.exists() or path.is_symlink():
+        elif path.exists():
             out.append(path)
         else:
             out.append(InputError(path, "no such file or folder"))

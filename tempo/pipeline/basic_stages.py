@@ -16,7 +16,7 @@ from .stage import Stage
 class Probe(Stage):
     """Container/stream metadata of the input video."""
 
-    version = "1"
+    version = "2"
 
     def run(self, context: dict) -> dict:
         return {"info": probe(context["video"]).to_dict()}
@@ -29,7 +29,7 @@ class FrameSummary(Stage):
     Frames are decoded at a small size in bounded chunks, so memory does not grow with length.
     """
 
-    version = "1"
+    version = "2"
 
     def __init__(self, fps: float = 2.0, width: int = 64, chunk_size: int = 32):
         super().__init__(fps=fps, width=width, chunk_size=chunk_size)

@@ -108,7 +108,8 @@ class MomentSearch:
 
     def index_folder(self, folder, progress=None) -> IndexReport:
         """Extract (or read from cache) the features of every video under ``folder``.
-        ``progress(done, total, name)`` is called after each clip; unreadable files are skipped."""
+        ``progress(done, total, name)`` is called after each clip. A file that fails, for any reason, is
+        skipped: ``report.skipped`` maps its path to a one-line reason, and the rest is indexed."""
         from ..io.discover import expand_inputs
 
         folder = Path(folder)
@@ -125,6 +126,9 @@ class MomentSearch:
                 report.clips.append(key)
             except InputError as exc:
                 report.skipped[key] = exc.reason
+            except Exception as exc:  # one odd file must not drop the whole folder's search
+                log.debug("indexing %s failed", key, exc_info=True)
+                report.skipped[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
             if progress:
                 progress(i + 1, len(items), item.name)
         self.folders[str(folder.resolve())] = report.clips
