@@ -1,6 +1,6 @@
 # TextClipNet: tempo's text-aligned clip encoder for the synthetic grounding benchmark (`tempo synth --task ground
 # --preset small`, 224x224 at 15 fps). A (2+1)D CNN sees each 16-frame window (rows every 4 frames = 0.27 s) as 8
-# frames at 96x96; its embedding is trained to score how well a caption (a frozen MiniLM sentence embedding through
+# frames at 64x64 (the windows and body of ActionClipNet, whose trained body it starts from); its embedding is trained to score how well a caption (a frozen MiniLM sentence embedding through
 # a small MLP) describes the window: sigmoid loss over every (window, caption) pair of a batch, with negatives that
 # force binding (the same object doing another action, the same action by an object with one attribute changed).
 # Frames are rendered from the scene plans (no decoder needed), the captions' embeddings come from a bank made once:
@@ -14,19 +14,22 @@ custom_imports = dict(imports=["tempo.models.text_clipnet", "tempo.training"], a
 bank = "data/text_clip_bank.npz"
 cache_dir = "data/text_clip_frames"
 train_seeds = (0, 2, 3)
-clip = dict(input_size=96, clip_frames=8, window_frames=16, stride=4)
+clip = dict(input_size=64, clip_frames=8, window_frames=16, stride=4)
 
-model = dict(type="TextClipNetTrainer", widths=(32, 64, 128, 256), temporal_strides=(1, 1, 2, 2), embed_dim=256,
-             text_dim=384, text_hidden=512, action_weight=0.5, fps=15.0, text_encoder="MiniLM", **clip)
+# The body starts from the bundled ActionClipNet (same layout, trained on the detect task of the same train splits).
+model = dict(type="TextClipNetTrainer", widths=(24, 48, 96, 192), temporal_strides=(1, 1, 2, 2), embed_dim=256,
+             text_dim=384, text_hidden=512, action_weight=0.5, fps=15.0, text_encoder="MiniLM",
+             init_body="tempo/weights/action_clipnet_synth.safetensors", **clip)
 
 common = dict(type="TextClipWindowDataset", bank=bank, cache_dir=cache_dir, workers=2, **clip)
+# num_workers 1: on 2 cores one process prepares batches while the other trains
 train_dataloader = dict(
-    batch_size=128, num_workers=2, persistent_workers=True, sampler=dict(type="DefaultSampler", shuffle=True),
+    batch_size=64, num_workers=1, persistent_workers=True, sampler=dict(type="DefaultSampler", shuffle=True),
     collate_fn=dict(type="text_clip_collate"),
     dataset=dict(common, sources=[dict(preset="small", seed=s, split="train") for s in train_seeds],
                  window_step=2, training=True, positives=2, randoms=2))
 val_dataloader = dict(
-    batch_size=128, num_workers=2, persistent_workers=True, sampler=dict(type="DefaultSampler", shuffle=False),
+    batch_size=128, num_workers=1, persistent_workers=True, sampler=dict(type="DefaultSampler", shuffle=False),
     collate_fn=dict(type="text_clip_collate"),
     dataset=dict(common, sources=[dict(preset="small", seed=0, split="val")], window_step=4, training=False))
 test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader["dataset"],
@@ -35,7 +38,7 @@ val_evaluator = dict(type="CaptionMatchAP")
 test_evaluator = val_evaluator
 
 max_epochs = 12
-learning_rate = 2e-3
+learning_rate = 1e-3
 optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="AdamW", lr=learning_rate, weight_decay=0.05),
                      clip_grad=dict(max_norm=5.0))
 param_scheduler = [

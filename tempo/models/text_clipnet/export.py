@@ -30,7 +30,8 @@ def read_config(path) -> dict:
         raise InputError(cfg_path, f"not a TextClipNet checkpoint (type {config.get('type')!r})")
     defaults = {name: p.default for name, p in inspect.signature(TextClipNetTrainer).parameters.items()
                 if p.default is not inspect.Parameter.empty and name not in ("data_preprocessor", "init_cfg")}
-    return {**defaults, **config}
+    # the body a training run started from is in the weights now; its path need not exist where they are used
+    return {**defaults, **config, "init_body": None}
 
 
 def load_text_clipnet(path) -> TextClipNetTrainer:

@@ -15,18 +15,32 @@ from tempo.registry import MODELS
 from .network import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS, TextClipNetwork, clips_to_input
 
 
+def load_body(network: TextClipNetwork, path) -> None:
+    """Start the video tower from a trained ActionClipNet's (2+1)D body (same block layout): it already tells
+    the synthetic actions apart, so training here has mostly attributes and binding left to learn."""
+    from safetensors.torch import load_file
+
+    prefix = "network.body."
+    state = {k[len(prefix):]: v for k, v in load_file(str(path)).items() if k.startswith(prefix)}
+    network.body.load_state_dict(state, strict=True)
+
+
 @MODELS.register_module()
 class TextClipNetTrainer(BaseModel):
     """``mode="loss"`` -> losses; ``"predict"`` -> per window: the logits against the batch's captions, their
     labels and which are the window's own (for ``CaptionMatchAP``). ``input_size``, ``clip_frames``,
-    ``window_frames``, ``stride`` and ``text_encoder`` travel in the exported config to the feature backbone."""
+    ``window_frames``, ``stride`` and ``text_encoder`` travel in the exported config to the feature backbone.
+    ``init_body``: an ActionClipNet checkpoint whose body starts the video tower (training only)."""
 
     def __init__(self, widths=DEFAULT_WIDTHS, temporal_strides=DEFAULT_TEMPORAL_STRIDES, embed_dim: int = 256,
                  text_dim: int = 384, text_hidden: int = 512, num_actions: int = 13, action_weight: float = 0.5,
                  input_size: int = 96, clip_frames: int = 8, window_frames: int = 16, stride: int = 4,
-                 fps: float = 15.0, text_encoder: str = "MiniLM", data_preprocessor=None, init_cfg=None):
+                 fps: float = 15.0, text_encoder: str = "MiniLM", init_body: str | None = None,
+                 data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.network = TextClipNetwork(widths, temporal_strides, embed_dim, text_dim, text_hidden, num_actions)
+        if init_body:
+            load_body(self.network, init_body)
         self.action_weight = float(action_weight)
         self.input_size, self.clip_frames = int(input_size), int(clip_frames)
         self.window_frames, self.stride, self.fps = int(window_frames), int(stride), float(fps)
