@@ -13,7 +13,7 @@ ends as one of:
 
     python tools/check_reliability.py              # all cases, a table and totals
     python tools/check_reliability.py --json       # machine-readable
-    python tools/check_reliability.py --items 1-9,19 --fast   # a subset; --fast skips the slow cases
+    python tools/check_reliability.py --items 1-9,19 --fast   # what tests/test_reliability.py runs
 
 Exit status 1 when any case failed or lost data. Nothing is written outside the temp folder: the
 cache, HOME, TMPDIR and Gradio's files all point into it.
@@ -339,7 +339,7 @@ def _(d, ctx):
     return bundle_case(d, ctx, ["restore", put(ctx, "clip.mp4", d / "clip.mp4"), "-o", d / "r.mp4"], payload(d))
 
 
-@case("1d", 1, "complete --checkpoint evil.safetensors")
+@case("1d", 1, "complete --checkpoint evil.safetensors", slow=True)
 def _(d, ctx):
     return bundle_case(d, ctx, ["complete", put(ctx, "clip.mp4", d / "clip.mp4"), "--box", "4,4,8,8",
                                 "-o", d / "c.mp4"], payload(d))
@@ -631,7 +631,7 @@ def _(d, ctx):
     return finished(d, keeps_results(p, 2, d / "out"), "both results written; runs without the cache")
 
 
-@case("6c", 6, "a filled cache made read-only; run a new video -o out")
+@case("6c", 6, "a filled cache made read-only; run a new video -o out", slow=True)
 def _(d, ctx):
     if not can_restrict():
         return Verdict("skipped", "running as root without setpriv: mode bits are ignored")
@@ -679,7 +679,7 @@ def _(d, ctx):
     return bad_output(d, ctx, ["restore", place(ctx, d), "-o", d / "out.xyz"], ".xyz")
 
 
-@case("7c", 7, "complete -o afile/x.mp4 (a file where a folder should be)")
+@case("7c", 7, "complete -o afile/x.mp4 (a file where a folder should be)", slow=True)
 def _(d, ctx):
     return bad_output(d, ctx, ["complete", place(ctx, d), "--box", "0,0,8,8", "-o", d / "afile" / "x.mp4"],
                       "afile is a file")
@@ -782,7 +782,7 @@ def mode_case(d, ctx, argv, umask, folders) -> Verdict:
     wrong = {k: oct(m) for k, m in got.items() if m != want}
     if not got or wrong:
         return Verdict("failed", f"expected {oct(want)}: {dict(list(wrong.items())[:3]) or 'no files'}")
-    return Verdict("handled", f"{len(got)} files, all {oct(want)}")
+    return Verdict("handled", f"{len(got)} file(s), all {oct(want)}")
 
 
 @case("9a", 9, "umask 022: run -o out and its cache entries are 0644")
@@ -1233,7 +1233,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print rows and totals as JSON")
     ap.add_argument("--items", help="issue items to check, e.g. 1-9,19 (default: all)")
-    ap.add_argument("--fast", action="store_true", help="skip the slow cases (model runs, the demo's pytest tests)")
+    ap.add_argument("--fast", action="store_true", help="only the quick cases (tests/test_reliability.py runs these)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder and print its path")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args(argv)
