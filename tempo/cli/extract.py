@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from .common import print_json, run_each
 
 HELP = "extract backbone features from videos into .npy/.npz files (cached)"
@@ -63,6 +63,13 @@ def run(args) -> int:
         pipeline.stages[0].backbone  # unknown names and missing checkpoints fail here, once
     except (KeyError, ValueError, TypeError) as exc:
         raise UsageError(f"backbone {args.backbone!r}: {exc}") from None
+    except InputError:
+        from ..registry import BACKBONES
+
+        if args.backbone not in BACKBONES.module_dict:  # an unknown name is bad usage, not a bad input
+            raise UsageError(f"unknown backbone {args.backbone!r}; choose one of: "
+                             f"{', '.join(sorted(BACKBONES.module_dict))}") from None
+        raise
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)
