@@ -109,8 +109,12 @@ def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
 
 
 def rank_by_score(scores: np.ndarray, tie_break: str = "earlier_row_first") -> np.ndarray:
-    """Descending order. The official code reverses NumPy's default (unstable) argsort, whose tie order is
-    platform dependent; the two explicit conventions are portable."""
+    """Descending order (of prediction scores, and of a prediction's tIoUs with its video's ground truth).
+
+    The official code reverses NumPy's default argsort for both, and that sort is not stable (SIMD sorts on
+    AVX2/AVX-512 CPUs reorder equal values from 4 elements on), so its tie order depends on the CPU and NumPy build;
+    ``numpy_default`` makes the very same call (the official numbers on this machine), the two explicit
+    conventions are portable."""
     if tie_break == "earlier_row_first":
         return np.argsort(-scores, kind="stable")
     if tie_break == "later_row_first":
@@ -141,8 +145,7 @@ def class_average_precision(gt_video, gt_segs, pred_video, pred_segs, pred_score
             fp[:, rank] = 1
             continue
         tiou = segment_iou(pred_segs[p], gt_segs[gt_idx])
-        # Small stable argsort reversed: equal tIoUs visit the later GT first (official behaviour on short arrays).
-        by_iou = np.argsort(tiou, kind="stable")[::-1]
+        by_iou = rank_by_score(tiou, tie_break)  # equal tIoUs: the same tie rule as equal scores
         for t, thr in enumerate(thresholds):
             for j in by_iou:
                 if tiou[j] < thr:
@@ -203,9 +206,9 @@ class DetectionMAPMetric(BaseMetric):
     default_prefix = "detection"
 
     def __init__(self, ann_file=None, split=None, tiou_thresholds=tuple(THUMOS_TIOUS), collect_device="cpu",
-                 prefix=None):
+                 prefix=None, tie_break="earlier_row_first"):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.ann_file, self.split = ann_file, split
+        self.ann_file, self.split, self.tie_break = ann_file, split, tie_break
         named = {"thumos": THUMOS_TIOUS, "anet": ANET_TIOUS}
         # Names give the exact np.linspace values the official code uses (0.39999999999999997, not 0.4).
         self.tiou_thresholds = list(named[tiou_thresholds] if isinstance(tiou_thresholds, str) else tiou_thresholds)
@@ -226,7 +229,7 @@ class DetectionMAPMetric(BaseMetric):
         split = split[0] if isinstance(split, (list, tuple)) else split
         gt = load_ground_truth(self.ann_file or meta["ann_file"], split.lower())
         detections = [d for video in results for d in video]
-        res = evaluate_detection(gt, predictions_from_detections(detections), self.tiou_thresholds)
+        res = evaluate_detection(gt, predictions_from_detections(detections), self.tiou_thresholds, self.tie_break)
         out = {f"mAP@{t:.2f}": m for t, m in zip(self.tiou_thresholds, res["mAP"])}
         out["average_mAP"] = res["average_mAP"]
         return out

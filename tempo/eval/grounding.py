@@ -122,9 +122,13 @@ def mr_r1(submission, ground_truth, tious) -> tuple[dict, float]:
     return {str(t): _r2(np.mean(ious >= t)) for t in tious}, float(np.mean(ious))
 
 
-def filter_by_length(submission, ground_truth, length_range, full_range):
-    """Keep GT windows with min < length <= max and the queries that still have one."""
-    if tuple(length_range) == tuple(full_range):
+def filter_by_length(submission, ground_truth, length_range):
+    """Keep GT windows with min < length <= max and the queries that still have one.
+
+    The official code skips this only for the range (0, 150), QVHighlights' "full"; every other range filters,
+    ActivityNet's "full" (0, 1000) included: windows of length 0 or over 1000 s are dropped there.
+    """
+    if tuple(length_range) == (0, 150):
         return submission, ground_truth
     lo, hi = length_range
     gt_kept = []
@@ -201,12 +205,11 @@ def evaluate_submission(submission, ground_truth, variant="moment_detr", dataset
         ground_truth = [d for d in ground_truth if d["qid"] in shared]
 
     ranges = LENGTH_RANGES["hl"] if variant == "moment_detr" else LENGTH_RANGES.get(dataset, LENGTH_RANGES["hl"])
-    full_range = dict(ranges)["full"]
     r1_tious = MAP_TIOUS if variant == "moment_detr" else [0.5, 0.6, 0.7]
     metrics, brief = {}, OrderedDict()
     if "pred_relevant_windows" in submission[0]:
         for name, rng in ranges:
-            sub, gt = filter_by_length(submission, ground_truth, rng, full_range)
+            sub, gt = filter_by_length(submission, ground_truth, rng)
             if not gt:  # the official code crashes on an empty range; tempo leaves the range out
                 continue
             r1, miou = mr_r1(sub, gt, r1_tious)

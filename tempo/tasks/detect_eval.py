@@ -17,6 +17,8 @@ from ..errors import InputError
 from ..progress import track
 
 HELP = "mAP@tIoU of the action detector on a dataset split"
+# CLI name -> tempo.eval.detection tie_break
+TIE_BREAKS = {"stable": "earlier_row_first", "numpy_default": "numpy_default"}
 SPLIT_NAMES = {"test": ("test", "testing"), "val": ("val", "validation"), "train": ("train", "training")}
 
 
@@ -27,17 +29,25 @@ def add_arguments(parser) -> None:
     parser.add_argument("--config", help="model config for --checkpoint")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official .pth.tar (default: embedded)")
     parser.add_argument("--tiou", default="thumos", help="thumos (0.3:0.7:0.1), anet (0.5:0.95:0.05) or a comma list")
+    parser.add_argument("--tie-break", choices=sorted(TIE_BREAKS), default="stable",
+                        help="order of equal scores (and of equal tIoUs): stable = earlier detection first, the same "
+                             "on every machine (default); numpy_default = NumPy's default argsort, as the official "
+                             "ActionFormer/TriDet evaluation (its order depends on the CPU)")
 
 
 def tiou_thresholds(spec: str) -> list[float]:
+    """Named sets are the official np.linspace values (0.39999999999999997, not 0.4: a tIoU of 0.7 - 0.3 matches)."""
+    from ..eval.detection import ANET_TIOUS, THUMOS_TIOUS
+
     if spec == "thumos":
-        return [0.3, 0.4, 0.5, 0.6, 0.7]
+        return THUMOS_TIOUS.tolist()
     if spec == "anet":
-        return [round(0.5 + 0.05 * i, 2) for i in range(10)]
+        return ANET_TIOUS.tolist()
     return [float(x) for x in spec.split(",")]
 
 
-def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, config=None, tiou="thumos") -> dict:
+def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, config=None, tiou="thumos",
+             tie_break="stable") -> dict:
     from ..eval.detection import evaluate_detection, load_ground_truth, predictions_from_detections
     from .detect import ActionDetector
 
@@ -64,12 +74,12 @@ def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, confi
             dets.append({**d, "video": vid, "label": class_ids.get(d["label"], d["label_id"])})
     gt_split = next(n for n in names if any(e["subset"].lower() == n for e in videos.values()))
     result = evaluate_detection(load_ground_truth(gt_doc, gt_split), predictions_from_detections(dets),
-                                tiou_thresholds(tiou))
+                                tiou_thresholds(tiou), TIE_BREAKS[tie_break])
     names_by_id = {a["label_id"]: a["label"] for e in gt_doc["database"].values() for a in e.get("annotations", [])}
     per_class = {names_by_id.get(c, str(c)): float(np.mean(ap)) for c, ap in result["ap_per_class"].items()}
     return {"split": split, "videos": len(videos), "detections": len(dets),
             "tiou_thresholds": result["tiou_thresholds"], "mAP": result["mAP"],
-            "average_mAP": result["average_mAP"], "average_ap_per_class": per_class}
+            "average_mAP": result["average_mAP"], "average_ap_per_class": per_class, "tie_break": tie_break}
 
 
 def _class_ids(gt_doc, model_classes) -> dict:
@@ -82,13 +92,14 @@ def _class_ids(gt_doc, model_classes) -> dict:
 
 
 def run(args) -> int:
-    result = evaluate(args.data, args.split, args.ann, args.feat_dir, args.checkpoint, args.config, args.tiou)
+    result = evaluate(args.data, args.split, args.ann, args.feat_dir, args.checkpoint, args.config, args.tiou,
+                      args.tie_break)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         thr = "  ".join(f"{t:.2f}: {m * 100:.2f}" for t, m in zip(result["tiou_thresholds"], result["mAP"]))
         print(f"{result['videos']} videos ({result['split']}), mAP@tIoU {thr}")
-        print(f"average mAP: {result['average_mAP'] * 100:.2f}")
+        print(f"average mAP: {result['average_mAP'] * 100:.2f} (ties: {result['tie_break']})")
         print("average AP per class: " + ", ".join(f"{k} {v * 100:.1f}" for k, v in
                                                    sorted(result["average_ap_per_class"].items(), key=lambda kv: -kv[1])))
     return 0
