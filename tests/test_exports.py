@@ -88,6 +88,11 @@ def test_subtitle_cues_merge_same_labels_and_cap():
     assert subtitle_cues(dets) == [{"start": 0.0, "end": 3.0, "labels": [("grow", 0.8)]}]
     crowd = [{"start": 0.0, "end": 1.0, "label": f"c{i}", "score": 0.3 + i / 100} for i in range(6)]
     assert [label for label, _ in subtitle_cues(crowd)[0]["labels"]] == ["c5", "c4", "c3"]
+    flicker = [{"start": 0.0, "end": 2.0, "label": "grow", "score": 0.5},
+               {"start": 1.96, "end": 4.0, "label": "blink", "score": 0.4}]  # a 40 ms piece where both show
+    cues = subtitle_cues(flicker)
+    assert [(c["start"], c["end"]) for c in cues] == [(0.0, 2.0), (2.0, 4.0)]  # it joins the cue before it
+    assert [label for label, _ in cues[0]["labels"]] == ["grow", "blink"]
 
 
 def test_timeline_png_of_cjk_names_prints_no_glyph_warnings(tmp_path, capfd):

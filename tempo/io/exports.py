@@ -54,14 +54,17 @@ def _timestamp(seconds: float, sep: str) -> str:
 # (most of them low-scoring), which a player stacks into an unreadable wall. JSON and CSV keep every detection.
 SUBTITLE_MIN_SCORE = 0.2
 SUBTITLE_MAX_LABELS = 3
+SUBTITLE_MIN_SECONDS = 0.3
 
 
-def subtitle_cues(detections, min_score: float = SUBTITLE_MIN_SCORE, max_labels: int = SUBTITLE_MAX_LABELS) -> list:
+def subtitle_cues(detections, min_score: float = SUBTITLE_MIN_SCORE, max_labels: int = SUBTITLE_MAX_LABELS,
+                  min_seconds: float = SUBTITLE_MIN_SECONDS) -> list:
     """Non-overlapping cues ``{"start", "end", "labels": [(label, score), ...]}`` in time order.
 
     The time line is cut at every start and end of a detection scoring at least ``min_score``; each piece shows
-    the ``max_labels`` best labels active over it (each label once, with its best score), and neighbouring
-    pieces showing the same labels merge into one cue.
+    the ``max_labels`` best labels active over it (each label once, with its best score). A piece joins the cue
+    before it when both touch and they show the same labels, or when either is shorter than ``min_seconds`` (a
+    cue that flashes for 40 ms cannot be read; the joined cue keeps the best ``max_labels`` labels of both).
     """
     rows = [r for r in _rows(detections) if r["score"] >= min_score and r["end"] > r["start"]]
     edges = sorted({t for r in rows for t in (r["start"], r["end"])})
@@ -71,17 +74,24 @@ def subtitle_cues(detections, min_score: float = SUBTITLE_MIN_SCORE, max_labels:
         for r in rows:
             if r["start"] <= a and r["end"] >= b:
                 best[r["label"]] = max(best.get(r["label"], 0.0), r["score"])
-        top = sorted(best, key=lambda label: (-best[label], label))[:max_labels]
-        if not top:
+        if not best:
             continue
+        top = _top(best, max_labels)
         last = cues[-1] if cues else None
-        if last is not None and last["end"] == a and set(last["scores"]) == set(top):
-            last["end"] = b
-            last["scores"] = {k: max(v, best[k]) for k, v in last["scores"].items()}
+        if last is not None and last["end"] == a and (
+                set(last["scores"]) == set(top) or b - a < min_seconds or last["end"] - last["start"] < min_seconds):
+            merged = dict(last["scores"])
+            for label, score in top.items():
+                merged[label] = max(merged.get(label, 0.0), score)
+            last["end"], last["scores"] = b, _top(merged, max_labels)
         else:
-            cues.append({"start": a, "end": b, "scores": {k: best[k] for k in top}})
-    return [{"start": c["start"], "end": c["end"],
-             "labels": sorted(c["scores"].items(), key=lambda kv: (-kv[1], kv[0]))} for c in cues]
+            cues.append({"start": a, "end": b, "scores": top})
+    return [{"start": c["start"], "end": c["end"], "labels": list(c["scores"].items())} for c in cues]
+
+
+def _top(scores: dict, k: int) -> dict:
+    """The ``k`` best labels, best first (ties by name, so the output is stable)."""
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
 
 
 def _cue_text(cue: dict) -> str:
