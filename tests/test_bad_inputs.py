@@ -188,7 +188,7 @@ def test_symlink_loop_and_broken_link_are_one_line_each(tmp_path, capsys):
     assert "symlink loop" in reasons[str(folder / "a.mp4")] and "broken symlink" in reasons[str(folder / "gone.mp4")]
     # given directly, a loop is one bad input among others (it once crashed extract in resolve())
     from tempo.errors import InputError
-    from tempo.features.output import video_ids
+    from tempo.io.discover import video_ids
 
     pairs = video_ids([str(folder / "a.mp4"), str(good)])
     assert isinstance(pairs[0][0], InputError) and "symlink loop" in pairs[0][0].reason

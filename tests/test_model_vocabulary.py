@@ -90,7 +90,8 @@ def test_detect_cli_names_the_synthetic_classes(tmp_path, clips, capfd):
     assert main(argv + ["--checkpoint", str(_detect_bundle(tmp_path / "other"))]) == 0
     assert "note:" not in capfd.readouterr().err  # a bundle trained elsewhere: nothing to say
     (tmp_path / "synth").mkdir()
-    assert main(argv + ["--checkpoint", str(_detect_bundle(tmp_path / "synth", trained_on="tempo synth --task detect"))]) == 0
+    synth = _detect_bundle(tmp_path / "synth", trained_on="tempo synth --task detect")
+    assert main(argv + ["--checkpoint", str(synth)]) == 0
     notes = [line for line in capfd.readouterr().err.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "3 synthetic actions" in notes[0] and "jump, spin, wave" in notes[0]
 

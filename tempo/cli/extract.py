@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
     backbone = parser.add_argument("--backbone", default="EfficientNetLite0",
                                    help="one of %(backbones)s (default EfficientNetLite0, bundled weights; the "
                                         "mmaction2 ones and CLIPImage need --checkpoint)")
-    backbone.backbones = _BackboneNames()  # argparse fills %(backbones)s from the action's attributes
+    backbone.backbones = _BackboneNames()  # argparse fills %(backbones)s from the action's own attributes
     parser.add_argument("--config", default=None,
                         help="mmaction2 config file (mmaction backbones); CLIP config.json (CLIPImage + a checkpoint file)")
     parser.add_argument("--checkpoint", default=None,

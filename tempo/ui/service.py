@@ -124,7 +124,7 @@ class DemoService:
             lines.append(f"{names[kind]}: `{'embedded default' if ckpt is None else self.rel(ckpt)}`")
             known = knows(kind, ckpt)
             if known:
-                lines.append(f"&nbsp;&nbsp;{html.escape(known)}")
+                lines.append(f"&nbsp;&nbsp;{html.escape(known, quote=False)}")
         return "\n\n".join(lines)
 
     def _engine(self, kind: str, checkpoint):
@@ -202,7 +202,7 @@ class DemoService:
             return [], self.error(exc), []
         status = f"{len(moments)} moments for “{html.escape(query)}”."
         note = query_note(query, engine.bundle)  # the model answers even about words it never saw: say so
-        return rows, status + (f"\n\n**{html.escape(note)}**" if note else ""), thumbs
+        return rows, status + (f"\n\n**{html.escape(note, quote=False)}**" if note else ""), thumbs
 
     def select(self, clip_rel, start, query, choice=None):
         """(player HTML starting at ``start``, score timeline image or None) for a clicked result row."""
@@ -245,7 +245,8 @@ class DemoService:
         rows = [[s["label"], round(s["start"], 2), round(s["end"], 2), round(s["score"], 4)] for s in segments]
         engine = self._engine("detect", self.checkpoint(choice, "detect"))
         note = detector_note(engine.classes, engine.bundle)
-        return rows, f"{len(rows)} detections in `{name}`." + (f"\n\n{html.escape(note)}" if note else ""), plot
+        status = f"{len(rows)} detections in `{name}`."
+        return rows, status + (f"\n\n{html.escape(note, quote=False)}" if note else ""), plot
 
 
 def _video_html(path: Path, name: str, start: float) -> str:
