@@ -187,12 +187,14 @@ def test_legit_bundle_copy_still_loads(tmp_path):
 
 
 def test_demo_checkpoint_picker_goes_through_the_check(tmp_path):
-    """The demo builds the same MomentSearch / ActionDetector as the CLI from the checkpoint a user picks."""
-    from tempo.ui.app import DemoState
+    """The demo builds the same MomentSearch / ActionDetector as the CLI from the checkpoint a visitor picks
+    (among the files of the server's --checkpoint-dir)."""
+    from tempo.ui.service import DemoService
 
-    weights = str(evil_bundle(tmp_path, payload(tmp_path)))
-    state = DemoState(tmp_path, search_checkpoint=weights, detect_checkpoint=weights)
-    for build in (lambda: state.search_engine(tmp_path), state.detector):
+    weights = evil_bundle(tmp_path, payload(tmp_path))
+    service = DemoService(tmp_path, checkpoint_dir=weights.parent)
+    for kind in ("search", "detect"):
+        choice = service.choose(None, kind, weights.name)
         with pytest.raises(InputError, match="refused: type 'subprocess.run'"):
-            build()
+            service._engine(kind, service.checkpoint(choice, kind))
     assert not (tmp_path / "pwned").exists()
