@@ -12,6 +12,13 @@ def parity_root() -> Path:
     return Path(os.environ.get("TEMPO_PARITY_DIR", REPO_ROOT.parent / "shared" / "parity"))
 
 
+# Parity fixtures are official-format checkpoints with random weights, inputs and the official implementations'
+# outputs (the spec each head reproduces); they are not in the repository. CI has them beside the clone.
+PARITY_SKIP = ("parity fixtures for {family} not found under {root} (official checkpoints, inputs and outputs "
+               "that tests/parity/ compares against; CI has them at ../shared/parity beside the clone; set "
+               "TEMPO_PARITY_DIR=/path/to/parity to run these tests)")
+
+
 @pytest.fixture(scope="session")
 def parity_dir():
     """Return a function ``family -> Path`` that skips the test when that family's fixtures are absent."""
@@ -19,7 +26,7 @@ def parity_dir():
     def get(family: str) -> Path:
         path = parity_root() / family
         if not path.is_dir():
-            pytest.skip(f"parity fixtures for {family} not found under {parity_root()}")
+            pytest.skip(PARITY_SKIP.format(family=family, root=parity_root()))
         return path
 
     return get

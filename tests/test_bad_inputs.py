@@ -193,3 +193,11 @@ def test_symlink_loop_and_broken_link_are_one_line_each(tmp_path, capsys):
     pairs = video_ids([str(folder / "a.mp4"), str(good)])
     assert isinstance(pairs[0][0], InputError) and "symlink loop" in pairs[0][0].reason
     assert pairs[1] == (good, "good")
+
+
+def test_run_with_output_folder_says_what_it_wrote(tmp_path, capsys):
+    good = make_video(tmp_path / "good.mp4", n=10)
+    out_dir = tmp_path / "out"
+    code, out, _ = run_cli(capsys, "run", "pipelines/summary.py", str(good), "-o", str(out_dir), "--no-cache")
+    assert code == 0
+    assert out.strip() == f"{good} -> {out_dir / 'good.json'}, {out_dir / 'good.npz'}"

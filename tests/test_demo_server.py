@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 class StandInSearch:
     """MomentSearch's interface as the demo uses it, without the models: every clip matches 0.5-1.5 s."""
 
+    bundle = {"trained_on": "tempo synth --task ground"}  # what the demo reads to name the model's vocabulary
+
     def __init__(self):
         self.clips, self.featured = {}, []
 
@@ -110,6 +112,14 @@ def test_query_length_is_capped(server):
     assert "Query too long" in status and "500" in status
     rows, status, _ = client.predict("clips", "a red square spins", 5, api_name="/do_search")
     assert "moments" in status and len(rows["data"]) >= 1
+
+
+def test_search_status_notes_query_words_the_model_never_saw(server):
+    client = _client(server["url"])
+    _, status, _ = client.predict("clips", "a person walking", 5, api_name="/do_search")
+    assert "moments" in status and "outside its vocabulary: person, walking" in status
+    _, status, _ = client.predict("clips", "a red square spins", 5, api_name="/do_search")
+    assert "vocabulary" not in status
 
 
 def test_uploads_are_capped(server):

@@ -105,3 +105,26 @@ def test_inputs_that_would_share_an_output_name_are_refused(folder, tmp_path, ca
     same = tmp_path / "a" / "clip.mp4"  # the same file twice is no clash: extracted once
     assert main(["extract", str(same), str(same), "-o", str(out), "--cache-dir", str(tmp_path / "cache")]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["clip.json", "clip.npy"]
+
+
+def test_help_lists_every_registered_backbone_and_unknown_names_get_the_list(tmp_path, capsys):
+    import tempo.features  # noqa: F401  (registers the backbones)
+    from tempo.registry import BACKBONES
+
+    with pytest.raises(SystemExit):
+        main(["extract", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in BACKBONES.module_dict)
+    assert main(["extract", "x.mp4", "-o", str(tmp_path / "o"), "--backbone", "EfficientNet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown backbone 'EfficientNet'; choose from:" in err and "TwoStream" in err
+    assert "http" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_random_init_error_names_the_cli_flag(tmp_path, capsys):
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"")
+    for backbone in ("CLIPImage", "I3D"):
+        assert main(["extract", str(video), "-o", str(tmp_path / "o"), "--backbone", backbone]) == 2
+        err = capsys.readouterr().err
+        assert "--allow-random-init" in err and "--checkpoint" in err

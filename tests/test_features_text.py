@@ -26,3 +26,13 @@ def test_minilm_token_features_are_padded_and_masked(minilm):
     assert mask[0].all() and 1 < mask[1].sum() < 6  # [CLS] hello [SEP]
     assert np.all(feats[1][~mask[1]] == 0) and np.abs(feats[0]).sum() > 0
     assert minilm.weights_id().startswith("file:")
+
+
+def test_minilm_load_prints_no_transformers_progress_bar(capfd):
+    # transformers draws "Loading weights: 100%|...| 103/103" on every load unless tempo turns it off
+    from transformers.utils import logging as hf_logging
+
+    TEXT_ENCODERS.build(dict(type="MiniLM")).encode(["a fresh load"])
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in out + err and "it/s" not in out + err
+    assert hf_logging.is_progress_bar_enabled()  # switched off for the load only, not for the user's own code

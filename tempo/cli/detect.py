@@ -1,10 +1,13 @@
 """Detect actions in videos with TriDet: video → features (cached) → segments.
 
-Writes, per video, <stem>.json (segments in seconds, label, score), .csv, .srt, .vtt subtitles and
-a .png timeline into the output folder. Videos found in a folder keep their path under it
+Writes, per video, <stem>.json (segments in seconds, label, score) and .csv with every detection, .srt/.vtt
+subtitles with the confident ones (score >= 0.2, at most 3 labels per cue, cues never overlap) and a .png
+timeline into the output folder. Videos found in a folder keep their path under it
 (videos/a/x.mp4 -> OUT/a/x.json); two inputs that would share an output name are refused before anything
-runs. Without --checkpoint the embedded default (trained on tempo's synthetic benchmark with
-EfficientNet-Lite0 features) is used.
+runs. Without --checkpoint the embedded default is used: TriDet trained on tempo's synthetic benchmark, reading
+`Stack` features (MotionStats flow statistics + tempo's ActionClipNet). It knows only the 13 synthetic actions
+of coloured shapes (move_left, grow, blink, ...): on real footage its labels mean nothing. For real actions use
+official TriDet weights with the features they were trained on (third example).
 
 Examples:
   tempo detect clip.mp4 -o detections/
@@ -13,6 +16,7 @@ Examples:
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
@@ -43,6 +47,7 @@ def run(args) -> int:
     from ..assets import SAMPLE_VIDEO
     from ..io.exports import export_detections
     from ..tasks.detect import ActionDetector
+    from ..tasks.vocabulary import detector_note
 
     inputs = list(args.inputs) + ([str(SAMPLE_VIDEO)] if args.sample else [])
     if not inputs:
@@ -60,6 +65,9 @@ def run(args) -> int:
     out_dir = check_output_dir(args.output)
     vid_of = {str(p): vid for p, vid in ids}
     detector = ActionDetector(args.checkpoint, args.config, device=args.device, min_score=args.min_score)
+    note = detector_note(detector.classes, detector.bundle)
+    if note:  # it labels any footage with its synthetic classes: say so before the results
+        print(note, file=sys.stderr)
 
     def one(path: Path) -> dict:
         dets = detector.detect(path, features_file=args.features)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from .common import print_json, run_each
 
 HELP = "extract backbone features from videos into .npy/.npz files (cached)"
@@ -21,9 +21,10 @@ HELP = "extract backbone features from videos into .npy/.npz files (cached)"
 def add_arguments(parser) -> None:
     parser.add_argument("inputs", nargs="+", help="video files and/or folders")
     parser.add_argument("-o", "--output", required=True, help="folder for the feature files")
-    parser.add_argument("--backbone", default="EfficientNetLite0",
-                        help="registered backbone: EfficientNetLite0 (default, bundled weights), I3D, SlowFast, "
-                             "X3D, TSN, TSM, VideoMAE, MMActionRecognizer, CLIPImage")
+    backbone = parser.add_argument("--backbone", default="EfficientNetLite0",
+                                   help="one of %(backbones)s (default EfficientNetLite0, bundled weights; the "
+                                        "mmaction2 ones and CLIPImage need --checkpoint)")
+    backbone.backbones = _BackboneNames()  # argparse fills %(backbones)s from the action's own attributes
     parser.add_argument("--config", default=None,
                         help="mmaction2 config file (mmaction backbones); CLIP config.json (CLIPImage + a checkpoint file)")
     parser.add_argument("--checkpoint", default=None,
@@ -43,12 +44,29 @@ def add_arguments(parser) -> None:
     parser.add_argument("--fp16", action="store_true", help="store features as float16")
 
 
+class _BackboneNames:
+    """The registered backbones, looked up only when help is shown (registering them imports every backbone
+    module, which every other command would otherwise pay for at start-up)."""
+
+    def __str__(self) -> str:
+        return ", ".join(backbone_names())
+
+
+def backbone_names() -> list[str]:
+    import tempo.features  # noqa: F401  (registers the backbones)
+    from ..registry import BACKBONES
+
+    return sorted(BACKBONES.module_dict)
+
+
 def run(args) -> int:
     from ..features import feature_pipeline, write_features
     from ..features.distributed import distributed_group, shard
     from ..io.discover import video_ids
     from ..io.outputs import check_output_dir
 
+    if args.backbone not in backbone_names():
+        raise UsageError(f"unknown backbone {args.backbone!r}; choose from: {', '.join(backbone_names())}")
     if args.checkpoint and not Path(args.checkpoint).exists():  # a file, or a Hugging Face folder (CLIP)
         raise UsageError(f"{args.checkpoint}: checkpoint not found")
     out_dir = check_output_dir(args.output)
@@ -63,13 +81,6 @@ def run(args) -> int:
         pipeline.stages[0].backbone  # unknown names and missing checkpoints fail here, once
     except (KeyError, ValueError, TypeError) as exc:
         raise UsageError(f"backbone {args.backbone!r}: {exc}") from None
-    except InputError:
-        from ..registry import BACKBONES
-
-        if args.backbone not in BACKBONES.module_dict:  # an unknown name is bad usage, not a bad input
-            raise UsageError(f"unknown backbone {args.backbone!r}; choose one of: "
-                             f"{', '.join(sorted(BACKBONES.module_dict))}") from None
-        raise
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)

@@ -5,11 +5,17 @@ same folder decodes nothing); every query then ranks moments across all clips. N
 long clips are searched in overlapping windows. On large folders (64+ clips) a clip pre-filter shipped
 beside the checkpoint (``<name>.prefilter.safetensors``) picks the candidate clips first.
 
+The embedded default was trained on tempo's synthetic scenes: its words are shapes (circle, square, triangle,
+star, hexagon, diamond, cross, pentagon and synonyms), colours, sizes, textures and the 13 synthetic actions
+(moves left/right/up/down, grows, shrinks, spins, blinks, changes colour, bounces, appears, disappears). It ranks
+clips for any query, but on real footage its scores mean nothing; a query with other words prints a note.
+Official BAM-DETR weights read SlowFast+CLIP features that tempo does not extract from video yet (README, 'Real
+footage').
+
 Examples:
   tempo ground clips/ "the small red triangle spins clockwise"
   tempo ground clips/ --query-file queries.txt --top-k 5 -o results.csv
   tempo ground clips/ "a dog jumps" --prefilter-candidates 0                 # the head on every clip
-  tempo ground clips/ "a person opens a door" --checkpoint model.ckpt   # official QVHighlights checkpoint
 """
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..tasks.ground import MomentSearch
+    from ..tasks.vocabulary import query_note
 
     queries = [args.query] if args.query else []
     if args.query_file:
@@ -60,6 +67,9 @@ def run(args) -> int:
     if args.output:
         check_output_file(args.output, {".json", ".csv"})  # before indexing the folder
     search = MomentSearch(args.checkpoint, device=args.device, prefilter_candidates=args.prefilter_candidates)
+    note = query_note(queries, search.bundle)  # the model ranks clips for any words, even unseen ones: say so
+    if note:
+        print(note, file=sys.stderr)
     with progress_bar("indexing clips") as advance:
         report = search.index_folder(folder, progress=lambda done, total, name: advance(1, f"indexing {name}"))
     for path, reason in report.skipped.items():

@@ -41,25 +41,31 @@ def run(args) -> int:
     ids = video_ids(args.inputs) if out_dir is not None else [(p, None) for p in expand_inputs(args.inputs)]
     vid_of = {str(p): vid for p, vid in ids}
     pipeline = Pipeline.from_config(args.pipeline)
+    written: dict[str, list[str]] = {}  # video -> files written under -o
 
     def one(path: Path) -> dict:
         ctx = pipeline.run(path)
         ctx.pop("video")
         arrays, values = split_outputs(ctx)
+        files = []
         if out_dir is not None:
             vid = vid_of[str(path)]
-            atomic_write(out_dir / f"{vid}.json", json.dumps(values, indent=2).encode())
+            files.append(atomic_write(out_dir / f"{vid}.json", json.dumps(values, indent=2).encode()))
             if arrays:
                 import io
 
                 buf = io.BytesIO()
                 np.savez(buf, **arrays)
-                atomic_write(out_dir / f"{vid}.npz", buf.getvalue())
+                files.append(atomic_write(out_dir / f"{vid}.npz", buf.getvalue()))
+        written[str(path)] = [str(f) for f in files]
         return {"video": str(path), **values, "arrays": {k: list(v.shape) for k, v in arrays.items()}}
 
     result = run_each([p for p, _ in ids], one, "running pipeline", debug=args.debug)
     if args.json or out_dir is None:
         print_json({"results": list(result.ok.values()), "failed": result.failed,
                     "computed": dict(pipeline.computed)})
+    else:  # with -o the results are in files: say which, so a successful run does not look like nothing happened
+        for video in result.ok:
+            print(f"{video} -> {', '.join(written[str(video)])}")
     return result.exit_code
 

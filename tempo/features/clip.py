@@ -86,8 +86,8 @@ class CLIPWeights:
 
     def __init__(self, checkpoint=None, config=None, allow_random_init: bool = False, seed: int = 0):
         if checkpoint is None and not allow_random_init:
-            raise UsageError("CLIP needs weights: checkpoint=a local Hugging Face folder or a checkpoint file "
-                             "(random weights only with allow_random_init=True)")
+            raise UsageError("CLIP needs weights: --checkpoint a local Hugging Face CLIP folder or a checkpoint file "
+                             "(random weights, tests only, with --allow-random-init; allow_random_init=True in Python)")
         if checkpoint is None and config is None:
             raise UsageError("CLIP with random weights needs a config (dict, config.json or folder)")
         if checkpoint is not None and config is None and not Path(checkpoint).is_dir():

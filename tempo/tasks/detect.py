@@ -52,6 +52,7 @@ class ActionDetector:
         self.checkpoint = checkpoint
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.min_score = min_score
+        self.bundle: dict | None = None  # a tempo bundle's JSON (what it was trained on), None for official weights
         self.model, self.features, self.classes = self._load(checkpoint, config)
         self.model.to(self.device).eval()
 
@@ -67,7 +68,7 @@ class ActionDetector:
         if not checkpoint.is_file():
             raise InputError(checkpoint, "checkpoint not found")
         if checkpoint.suffix == ".safetensors":
-            bundle = read_bundle_config(checkpoint)
+            bundle = self.bundle = read_bundle_config(checkpoint)
             model = load_tempo_checkpoint(checkpoint, bundle["model"])
             return model, {**DEFAULT_FEATURES, **bundle.get("features", {})}, bundle.get("classes")
         if config is None:

@@ -15,6 +15,7 @@ import urllib.parse
 from pathlib import Path
 
 from ..errors import InputError, TempoError, UsageError
+from ..tasks.vocabulary import detector_note, knows, query_note
 from .safe_paths import list_videos, public_message, resolve_under_root, servable_video, shown
 from .scratch import ScratchImages
 
@@ -121,6 +122,9 @@ class DemoService:
         for kind in KINDS:
             ckpt = self.checkpoint(choice, kind)
             lines.append(f"{names[kind]}: `{'embedded default' if ckpt is None else self.rel(ckpt)}`")
+            known = knows(kind, ckpt)
+            if known:
+                lines.append(f"&nbsp;&nbsp;{html.escape(known, quote=False)}")
         return "\n\n".join(lines)
 
     def _engine(self, kind: str, checkpoint):
@@ -196,7 +200,9 @@ class DemoService:
                        f"#{i + 1} {Path(m.clip).name}") for i, m in enumerate(moments[:MAX_THUMBS])]
         except Exception as exc:  # noqa: BLE001
             return [], self.error(exc), []
-        return rows, f"{len(moments)} moments for “{html.escape(query)}”.", thumbs
+        status = f"{len(moments)} moments for “{html.escape(query)}”."
+        note = query_note(query, engine.bundle)  # the model answers even about words it never saw: say so
+        return rows, status + (f"\n\n**{html.escape(note, quote=False)}**" if note else ""), thumbs
 
     def select(self, clip_rel, start, query, choice=None):
         """(player HTML starting at ``start``, score timeline image or None) for a clicked result row."""
@@ -237,7 +243,10 @@ class DemoService:
         except Exception as exc:  # noqa: BLE001
             return [], self.error(exc), None
         rows = [[s["label"], round(s["start"], 2), round(s["end"], 2), round(s["score"], 4)] for s in segments]
-        return rows, f"{len(rows)} detections in `{name}`.", plot
+        engine = self._engine("detect", self.checkpoint(choice, "detect"))
+        note = detector_note(engine.classes, engine.bundle)
+        status = f"{len(rows)} detections in `{name}`."
+        return rows, status + (f"\n\n{html.escape(note, quote=False)}" if note else ""), plot
 
 
 def _video_html(path: Path, name: str, start: float) -> str:
