@@ -177,3 +177,26 @@ def test_cli_requires_root_and_prints_url(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     assert "http://127.0.0.1:" in line and str(tmp_path.resolve()) in line, line
+
+
+def test_indexing_goes_on_past_any_failing_file(tmp_path):
+    """Not only a bad video: any exception for one clip is one line in the status, the rest is indexed."""
+    from tempo.ui.service import DemoService
+
+    (tmp_path / "clips").mkdir()
+    for name in ("a.mp4", "crash.mp4", "c.mp4"):
+        make_video(tmp_path / "clips" / name, n=10)
+
+    class Crashing(StandInSearch):
+        def clip_features(self, path):
+            if Path(path).name == "crash.mp4":
+                raise ValueError("array is too big")
+            return super().clip_features(path)
+
+    service = DemoService(tmp_path)
+    engine = Crashing()
+    service._engine = lambda kind, ckpt: engine
+    status = service.index("clips")
+    assert "Indexed **2** clips" in status and "clips/crash.mp4" in status
+    assert str(tmp_path) not in status  # no absolute server path
+    assert sorted(p.name for p in engine.featured) == ["a.mp4", "c.mp4"]

@@ -172,6 +172,9 @@ class DemoService:
                 keys.append(key)
             except InputError as exc:
                 skipped[self.rel(clip)] = exc.reason
+            except Exception as exc:  # noqa: BLE001  (any one file's failure must not stop the indexing)
+                log.exception("indexing %s failed", clip)
+                skipped[self.rel(clip)] = public_message(exc, self.bases)
             if progress:
                 progress(i + 1, len(clips), clip.name)
         self._indexed[(checkpoint, str(resolve_under_root(self.root, folder_rel)))] = keys
