@@ -13,16 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..pipeline.fingerprint import stable_hash
 from ..registry import BACKBONES
-from .base import ClipBackbone, file_weights_id, fit_clips
+from .base import TempoClipBackbone, fit_clips
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "action_clipnet_synth.safetensors"
 
 
 @BACKBONES.register_module()
-class ActionClipNet(ClipBackbone):
+class ActionClipNet(TempoClipBackbone):
     """(K, T, H, W, 3) uint8 RGB clips -> (K, feature_dim) float32 embeddings (feature_dim = 2 x last width)."""
 
     num_frames = 8
@@ -30,25 +28,14 @@ class ActionClipNet(ClipBackbone):
     feature_dim = 384
 
     def __init__(self, checkpoint: str | None = None, batch_size: int = 32):
-        super().__init__()
         # the models package imports tempo.features: a late import keeps the two free of an import cycle
         from ..models.action_clipnet.export import read_config
 
-        self.checkpoint = Path(checkpoint) if checkpoint else BUNDLED_WEIGHTS
-        if not self.checkpoint.is_file():
-            hint = "" if checkpoint else " (the bundled synth weights are missing; give checkpoint=)"
-            raise InputError(self.checkpoint, "ActionClipNet weights not found" + hint)
-        self.config = read_config(self.checkpoint)  # the sidecar only: weights load on first use
+        super().__init__(checkpoint, BUNDLED_WEIGHTS, "ActionClipNet", read_config)
         self.num_frames = int(self.config["num_frames"])
         self.input_size = int(self.config["input_size"])
         self.feature_dim = 2 * int(self.config["widths"][-1])
         self.batch_size = batch_size
-
-    def weights_id(self) -> str:
-        return f"{file_weights_id(self.checkpoint)}:{stable_hash(self.config)}"
-
-    def describe(self) -> dict:
-        return {**super().describe(), "checkpoint": self.checkpoint.name}
 
     def load_model(self):
         from ..models.action_clipnet.export import load_action_clipnet

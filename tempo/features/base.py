@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from ..pipeline.fingerprint import file_fingerprint
+from ..pipeline.fingerprint import file_fingerprint, stable_hash
 
 
 class Backbone:
@@ -85,6 +85,22 @@ class ClipBackbone(Backbone):
         return {**super().describe(), "num_frames": self.num_frames}
 
 
+class TempoClipBackbone(ClipBackbone):
+    """A clip network of tempo's own (tempo weights: ``x.safetensors`` + its ``x.json`` model config): the
+    given or bundled weights, the sidecar read at once (weights load on first use), both in the cache key."""
+
+    def __init__(self, checkpoint, bundled: Path, family: str, read_config):
+        super().__init__()
+        self.checkpoint = weights_file(checkpoint, bundled, family)
+        self.config = read_config(self.checkpoint)
+
+    def weights_id(self) -> str:
+        return f"{file_weights_id(self.checkpoint)}:{stable_hash(self.config)}"
+
+    def describe(self) -> dict:
+        return {**super().describe(), "checkpoint": self.checkpoint.name}
+
+
 def resize_short_side(frames: np.ndarray, size: int) -> np.ndarray:
     """Resize (N, H, W, 3) uint8 so the short side is ``size`` (area filter: no aliasing)."""
     h, w = frames.shape[1:3]
@@ -125,6 +141,15 @@ def fit_clips(clips: np.ndarray, num_frames: int, size: int) -> np.ndarray:
         flat = prepare_frames(clips.reshape(-1, *clips.shape[2:]), size, size)
         clips = flat.reshape(k, num_frames, *flat.shape[1:])
     return clips
+
+
+def weights_file(checkpoint, bundled: Path, family: str) -> Path:
+    """The given weights file, or the bundled one; a missing file is an InputError naming it."""
+    path = Path(checkpoint) if checkpoint else bundled
+    if not path.is_file():
+        hint = "" if checkpoint else " (the bundled synth weights are missing; give checkpoint=)"
+        raise InputError(path, f"{family} weights not found" + hint)
+    return path
 
 
 def file_weights_id(path) -> str:

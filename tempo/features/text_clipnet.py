@@ -15,42 +15,29 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..pipeline.fingerprint import stable_hash
 from ..registry import BACKBONES, TEXT_ENCODERS
-from .base import ClipBackbone, file_weights_id, fit_clips
+from .base import TempoClipBackbone, file_weights_id, fit_clips, weights_file
 from .text import MiniLM, TextEncoder
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "text_clipnet_synth.safetensors"
 
 
 def _weights(checkpoint) -> Path:
-    path = Path(checkpoint) if checkpoint else BUNDLED_WEIGHTS
-    if not path.is_file():
-        hint = "" if checkpoint else " (the bundled synth weights are missing; give checkpoint=)"
-        raise InputError(path, "TextClipNet weights not found" + hint)
-    return path
+    return weights_file(checkpoint, BUNDLED_WEIGHTS, "TextClipNet")
 
 
 @BACKBONES.register_module()
-class TextClipNet(ClipBackbone):
+class TextClipNet(TempoClipBackbone):
     """(K, T, H, W, 3) uint8 RGB clips -> (K, embed_dim) float32 unit embeddings."""
 
     def __init__(self, checkpoint: str | None = None, batch_size: int = 32):
-        super().__init__()
         from ..models.text_clipnet.export import read_config  # late: models import tempo.features
 
-        self.checkpoint = _weights(checkpoint)
-        self.config = read_config(self.checkpoint)
+        super().__init__(checkpoint, BUNDLED_WEIGHTS, "TextClipNet", read_config)
         self.num_frames = int(self.config["clip_frames"])
         self.input_size = int(self.config["input_size"])
         self.feature_dim = int(self.config["embed_dim"])
         self.batch_size = batch_size
-
-    def weights_id(self) -> str:
-        return f"{file_weights_id(self.checkpoint)}:{stable_hash(self.config)}"
-
-    def describe(self) -> dict:
-        return {**super().describe(), "checkpoint": self.checkpoint.name}
 
     def load_model(self):
         from ..models.text_clipnet.export import load_text_clipnet

@@ -12,12 +12,9 @@ already loadable by the ``ActionClipNet`` feature backbone. To ship another mmen
 from __future__ import annotations
 
 import argparse
-import inspect
-import json
 from pathlib import Path
 
-from tempo.errors import InputError
-from tempo.models.common.tempo_checkpoint import config_path_for, load_tempo_checkpoint, save_tempo_checkpoint
+from tempo.models.common.tempo_checkpoint import load_tempo_checkpoint, read_sidecar, save_tempo_checkpoint
 
 from .model import ActionClipNetTrainer
 from .network import ActionClipNetwork
@@ -43,23 +40,7 @@ def save_action_clipnet(model, path, class_names=None, **clip) -> Path:
 
 def read_config(path) -> dict:
     """The JSON sidecar of ``path`` (no weights are read)."""
-    path = Path(path)
-    cfg_path = config_path_for(path)
-    if not path.is_file():
-        raise InputError(path, "ActionClipNet weights not found")
-    if not cfg_path.is_file():
-        raise InputError(path, f"missing model config {cfg_path.name} beside the weights")
-    try:
-        config = json.loads(cfg_path.read_text())
-    except ValueError as exc:
-        raise InputError(cfg_path, f"not JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("type") != MODEL_TYPE:
-        kind = config.get("type") if isinstance(config, dict) else type(config).__name__
-        raise InputError(cfg_path, f"not an ActionClipNet checkpoint (type {kind!r})")
-    # a training config may leave arguments at their defaults (tools/train.py writes the config as given)
-    defaults = {name: p.default for name, p in inspect.signature(ActionClipNetTrainer).parameters.items()
-                if p.default is not inspect.Parameter.empty and name not in ("data_preprocessor", "init_cfg")}
-    return {**defaults, **config}
+    return read_sidecar(path, MODEL_TYPE, ActionClipNetTrainer, "ActionClipNet")
 
 
 def load_action_clipnet(path) -> ActionClipNetTrainer:

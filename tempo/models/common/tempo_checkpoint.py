@@ -50,5 +50,29 @@ def load_tempo_checkpoint(path, config: dict | None = None, family: str = "tempo
     return model.eval()
 
 
+def read_sidecar(path, model_type: str, trainer_cls, family: str) -> dict:
+    """The JSON sidecar of the weights ``path`` (no weights are read), checked to be a ``model_type`` config and
+    completed with ``trainer_cls``'s defaults (a training config may leave arguments at them: tools/train.py
+    writes the config as given)."""
+    import inspect
+
+    path = Path(path)
+    cfg_path = config_path_for(path)
+    if not path.is_file():
+        raise InputError(path, f"{family} weights not found")
+    if not cfg_path.is_file():
+        raise InputError(path, f"missing model config {cfg_path.name} beside the weights")
+    try:
+        config = json.loads(cfg_path.read_text())
+    except ValueError as exc:
+        raise InputError(cfg_path, f"not JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("type") != model_type:
+        kind = config.get("type") if isinstance(config, dict) else type(config).__name__
+        raise InputError(cfg_path, f"not a{'n' if family[0] in 'AEIOU' else ''} {family} checkpoint (type {kind!r})")
+    defaults = {name: p.default for name, p in inspect.signature(trainer_cls).parameters.items()
+                if p.default is not inspect.Parameter.empty and name not in ("data_preprocessor", "init_cfg")}
+    return {**defaults, **config}
+
+
 def _jsonable(obj):
     return list(obj) if isinstance(obj, tuple) else str(obj)

@@ -6,7 +6,6 @@ per-action coverage BCE (weight ``action_weight``).
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 
