@@ -86,3 +86,66 @@ def test_same_named_clips_in_subfolders_keep_their_relative_paths(tmp_path, bund
     code = main(["detect", str(src / "a" / "clip.mp4"), str(src / "b" / "clip.mp4"), "--checkpoint", str(bundle),
                  "-o", str(tmp_path / "out2")])
     assert code == 2 and "'clip'" in capsys.readouterr().err and not (tmp_path / "out2").exists()
+
+
+def _clips(folder, n):
+    folder.mkdir(parents=True)
+    return [make_video(folder / f"c{i}.mp4", n=20 + 10 * i, width=64, height=48, fps=20) for i in range(n)]
+
+
+def test_folder_exports_overlap_the_next_video(tmp_path, bundle, monkeypatch):
+    """The first video's exports are written while the second one is being detected (issue #21)."""
+    import threading
+
+    import tempo.io.exports as exports
+    from tempo.tasks.detect import ActionDetector
+
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+    _clips(tmp_path / "in", 3)
+    second_started, seen = threading.Event(), []
+    detect, export = ActionDetector.detect, exports.export_detections
+
+    def detect_counting(self, video, features_file=None):
+        seen.append(video)
+        if len(seen) == 2:
+            second_started.set()
+        return detect(self, video, features_file=features_file)
+
+    def export_waiting(dets, stem, *args, **kwargs):
+        if stem.name == "c0":  # sequential code would wait here in vain: video 2 starts after this returns
+            seen.append(("overlapped", second_started.wait(timeout=10)))
+        return export(dets, stem, *args, **kwargs)
+
+    monkeypatch.setattr(ActionDetector, "detect", detect_counting)
+    monkeypatch.setattr(exports, "export_detections", export_waiting)
+    out = tmp_path / "out"
+    assert main(["detect", str(tmp_path / "in"), "--checkpoint", str(bundle), "-o", str(out), "--formats", "json"]) == 0
+    assert ("overlapped", True) in seen
+    assert sorted(p.name for p in out.iterdir()) == ["c0.json", "c1.json", "c2.json"]
+
+
+def test_overlapped_folder_run_equals_sequential(tmp_path, bundle, capsys, monkeypatch):
+    """Same files byte for byte, same results order, same error lines in the same order, with a bad video and a
+    failing export in the folder; the failed export leaves nothing half-written."""
+    from tempo.cli.detect import detect_all
+    from tempo.io.discover import video_ids
+    from tempo.tasks.detect import ActionDetector
+
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+    _clips(tmp_path / "in", 4)
+    (tmp_path / "in" / "c1.mp4").write_bytes(b"not a video")
+    detector = ActionDetector(str(bundle), min_score=0.0)
+    runs = {}
+    for overlap in (False, True):
+        out = tmp_path / "out"  # the same folder for both runs: its path is in the error lines
+        (out / "c2.csv").mkdir(parents=True)  # a directory where c2's CSV goes: that export fails
+        result = detect_all(detector, video_ids([str(tmp_path / "in")]), out, ["json", "csv", "srt", "vtt", "png"],
+                            overlap=overlap)
+        files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        runs[overlap] = (list(result.ok), result.failed, files, capsys.readouterr().err)
+        out.rename(tmp_path / f"out_{overlap}")
+    assert runs[True] == runs[False]
+    ok, failed, files, err = runs[True]
+    assert [p.rsplit("/", 1)[1] for p in ok] == ["c0.mp4", "c3.mp4"] and len(failed) == 2
+    assert err.index("c1.mp4") < err.index("c2") and "c2.png" not in files
+    assert {f for f in files if f.startswith("c0.")} == {f"c0.{e}" for e in ("json", "csv", "srt", "vtt", "png")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,17 +35,61 @@ def run_each(paths: list, fn: Callable[[Path], object], description: str, debug:
             if isinstance(path, TempoError):  # expand_inputs already found this one bad
                 raise path
             result.ok[str(path)] = fn(path)
-        except TempoError as exc:
-            if debug:
-                log.exception("failed on %s", path)
-            result.failed[getattr(exc, "path", str(path))] = str(exc)
-            print(f"error: {exc}", file=sys.stderr)
-        except Exception as exc:  # an unexpected failure on one file must not stop a folder run
-            if debug:
-                log.exception("failed on %s", path)
-            msg = f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
-            result.failed[str(path)] = msg
-            print(f"error: {msg}", file=sys.stderr)
+        except Exception as exc:
+            _record_failure(result, path, exc, debug)
+    return _summarise(result, paths)
+
+
+def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: Callable[[Path, object], object],
+                        description: str, debug: bool = False, overlap: bool = True) -> BatchResult:
+    """``run_each`` with two steps per path: ``finish(path, compute(path))`` runs on one background thread while
+    the next path's ``compute`` runs here, so writing one video's outputs overlaps the next one's decoding and
+    network. One worker keeps the outputs in input order and single-threaded (matplotlib); results and error
+    lines come out in the same order as the sequential run (``overlap=False``), which stays for comparison."""
+    result = BatchResult()
+    if not overlap:
+        return run_each(paths, lambda path: finish(path, compute(path)), description, debug)
+
+    def settle(pending) -> None:
+        if pending is not None:
+            path, future = pending
+            try:
+                result.ok[str(path)] = future.result()
+            except Exception as exc:
+                _record_failure(result, path, exc, debug)
+
+    pending = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tempo-finish") as pool:
+        for path in track(paths, description):
+            try:
+                if isinstance(path, TempoError):
+                    raise path
+                computed = compute(path)
+            except Exception as exc:
+                settle(pending)  # the previous video's result or error line first: same order as sequential
+                pending = None
+                _record_failure(result, path, exc, debug)
+                continue
+            settle(pending)
+            pending = (path, pool.submit(finish, path, computed))
+        settle(pending)
+    return _summarise(result, paths)
+
+
+def _record_failure(result: BatchResult, path, exc: Exception, debug: bool) -> None:
+    """One line naming the file; an unexpected failure on one file must not stop a folder run."""
+    if debug:
+        log.error("failed on %s", path, exc_info=exc)
+    if isinstance(exc, TempoError):
+        result.failed[getattr(exc, "path", str(path))] = str(exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return
+    msg = f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    result.failed[str(path)] = msg
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _summarise(result: BatchResult, paths: list) -> BatchResult:
     if result.failed and len(paths) > 1:
         print(f"{len(result.failed)} of {len(paths)} inputs failed:", file=sys.stderr)
         for msg in result.failed.values():

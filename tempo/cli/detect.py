@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..io.discover import video_ids
 from ..io.outputs import check_output_dir
-from .common import print_json, run_each
+from .common import print_json, run_each_overlapped
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
 FORMATS = ("json", "csv", "srt", "vtt", "png")
@@ -45,7 +45,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..assets import SAMPLE_VIDEO
-    from ..io.exports import export_detections
     from ..tasks.detect import ActionDetector
     from ..tasks.vocabulary import detector_note
 
@@ -63,23 +62,13 @@ def run(args) -> int:
     else:
         ids = video_ids(inputs)  # videos found in folders keep their sub-folders; name clashes stop here
     out_dir = check_output_dir(args.output)
-    vid_of = {str(p): vid for p, vid in ids}
     detector = ActionDetector(args.checkpoint, args.config, device=args.device, min_score=args.min_score)
     note = detector_note(detector.classes, detector.bundle)
     if note:  # it labels any footage with its synthetic classes: say so before the results
         print(note, file=sys.stderr)
 
-    def one(path: Path) -> dict:
-        dets = detector.detect(path, features_file=args.features)
-        if args.top_k:
-            dets = dets[: args.top_k]
-        from ..io import probe
-
-        duration = probe(path).duration if path.exists() else None
-        written = export_detections(dets, out_dir / vid_of[str(path)], formats, duration=duration, video=str(path))
-        return {"video": str(path), "detections": dets, "files": [str(p) for p in written]}
-
-    result = run_each([p for p, _ in ids], one, "detecting", debug=args.debug)
+    result = detect_all(detector, ids, out_dir, formats, top_k=args.top_k, features_file=args.features,
+                        debug=args.debug)
     if args.json:
         print_json({"results": list(result.ok.values()), "failed": result.failed})
     else:
@@ -90,3 +79,25 @@ def run(args) -> int:
             if len(res["detections"]) > 10:
                 print(f"  … {len(res['detections']) - 10} more in {out_dir}")
     return result.exit_code
+
+
+def detect_all(detector, ids: list, out_dir: Path, formats: list[str], top_k: int | None = None,
+               features_file=None, debug: bool = False, overlap: bool = True):
+    """Detect on every ``(path, output id)``; a video's exports (the PNG timeline is most of their time) are
+    written on a background thread while the next video is decoded and featurised (``overlap=False``: one
+    after the other, same files, same order)."""
+    from ..io import probe
+    from ..io.exports import export_detections
+
+    vid_of = {str(p): vid for p, vid in ids}
+
+    def compute(path: Path) -> list[dict]:
+        dets = detector.detect(path, features_file=features_file)
+        return dets[:top_k] if top_k else dets
+
+    def finish(path: Path, dets: list[dict]) -> dict:
+        duration = probe(path).duration if path.exists() else None
+        written = export_detections(dets, out_dir / vid_of[str(path)], formats, duration=duration, video=str(path))
+        return {"video": str(path), "detections": dets, "files": [str(p) for p in written]}
+
+    return run_each_overlapped([p for p, _ in ids], compute, finish, "detecting", debug=debug, overlap=overlap)
