@@ -18,6 +18,7 @@ Without ``--folder`` it makes 20 short clips (``tempo synth --task detect --pres
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -40,10 +41,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make_clips(folder: Path, seeds=(0, 1, 2, 3)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
         tmp = folder / f"_seed{seed}"
-        tempo_main(["synth", "--task", "detect", "--preset", "tiny", "--seed", str(seed), "-o", str(tmp),
-                    "--workers", "1"])
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the JSON result
+            code = tempo_main(["synth", "--task", "detect", "--preset", "tiny", "--seed", str(seed), "-o", str(tmp),
+                               "--workers", "1"])
+        if code:
+            raise SystemExit(f"tempo synth failed (seed {seed})")
         for clip in sorted((tmp / "videos").glob("*.mp4")):
             shutil.copy(clip, folder / f"s{seed}_{clip.name}")
         shutil.rmtree(tmp)
