@@ -57,3 +57,26 @@ def test_nonsense_scores_below_every_real_query(scene):
     real = prob[:len(queries)].max(1)
     nonsense = prob[len(queries):].max(1)
     assert nonsense.max() < real.min()
+
+
+def test_textclip_head_searches_an_encoded_video_by_its_queries(tmp_path, monkeypatch):
+    """`tempo ground --head textclip` end to end on the H.264 file `tempo synth` writes for that scene: decoded,
+    featurised through the cache, each query's top moment overlaps its ground truth, nonsense ranks last."""
+    from tempo.data.synth.writers.scene_video import write_scene_video
+    from tempo.tasks.text_search import make_search
+
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+    job = [j for j in jobs_for("ground", "small", 1, "-") if j.split == "test"][0]
+    job = type(job)(job.task, job.preset, job.seed, job.split, job.index, str(tmp_path))
+    plan, video = write_scene_video(job)
+    search = make_search("textclip")
+    report = search.index_folder(video.parent)
+    assert report.clips == [str(video)] and not report.skipped
+    queries = queries_of(plan, rng_for(job, "caption"))
+    best = {}
+    for q in queries + [{"query": n} for n in NONSENSE]:
+        top = search.search(q["query"], top_k=1)[0]
+        best[q["query"]] = top.score
+        if "windows" in q:
+            assert any(top.start < e and s < top.end for s, e in q["windows"]), (q["query"], top)
+    assert max(best[n] for n in NONSENSE) < min(best[q["query"]] for q in queries)

@@ -21,12 +21,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ann", help="jsonl annotations (default: DATA/annotations/ground_<split>.jsonl)")
     parser.add_argument("--videos", help="folder with <vid>.mp4 (default: DATA/videos)")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official model.ckpt (default: embedded)")
+    parser.add_argument("--head", choices=("bam_detr", "textclip"), default="bam_detr",
+                        help="the grounding engine (see tempo ground --help)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N queries")
 
 
-def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=None) -> dict:
+def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=None, head="bam_detr") -> dict:
     from ..eval.grounding import evaluate_submission, load_jsonl, mr_r1
-    from .ground import MomentSearch
+    from .text_search import make_search
 
     data = Path(data)
     ann_path = Path(ann) if ann else data / "annotations" / f"ground_{split}.jsonl"
@@ -34,7 +36,7 @@ def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=N
         raise InputError(ann_path, "annotation file not found")
     video_dir = Path(videos) if videos else data / "videos"
     gt = load_jsonl(ann_path)[:limit]
-    search = MomentSearch(checkpoint)
+    search = make_search(head, checkpoint)
     submission = []
     for row in track(gt, f"grounding ({split})"):
         clip = str(video_dir / f"{row['vid']}.mp4")
@@ -52,7 +54,7 @@ def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=N
 
 
 def run(args) -> int:
-    result = evaluate(args.data, args.split, args.ann, args.videos, args.checkpoint, args.limit)
+    result = evaluate(args.data, args.split, args.ann, args.videos, args.checkpoint, args.limit, args.head)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
