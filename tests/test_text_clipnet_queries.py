@@ -2,6 +2,8 @@
 different queries peak at different moments, each at its own ground truth; a query's ground-truth moment scores
 higher under it than under another query; nonsense scores below every real query. Frames are rendered from the
 scene plan (the same pixels `tempo synth` encodes), so the test needs no video file and is deterministic."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,15 @@ def test_textclip_head_searches_an_encoded_video_by_its_queries(tmp_path, monkey
         if "windows" in q:
             assert any(top.start < e and s < top.end for s, e in q["windows"]), (q["query"], top)
     assert max(best[n] for n in NONSENSE) < min(best[q["query"]] for q in queries)
+
+    # the demo on the same engine: a search table and the per-row score timeline of the top clip
+    from tempo.ui.service import DemoService
+
+    service = DemoService(tmp_path, search_head="textclip")
+    try:
+        rows, status, thumbs = service.search("videos", queries[0]["query"], top_k=3)
+        assert rows and rows[0][1] == f"videos/{video.name}" and "moments for" in status
+        player, timeline = service.select(rows[0][1], rows[0][2], queries[0]["query"])
+        assert "<video" in player and timeline is not None and Path(timeline).is_file()
+    finally:
+        service.scratch.cleanup()

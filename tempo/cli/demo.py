@@ -21,7 +21,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: first free from 7860)")
     parser.add_argument("--auth", default=None, help="require a login, given as user:pass")
-    parser.add_argument("--search-checkpoint", default=None, help="BAM-DETR checkpoint (default: embedded)")
+    parser.add_argument("--search-head", choices=("bam_detr", "textclip"), default="bam_detr",
+                        help="moment-search engine: bam_detr (default) or textclip (TextClipNet's match "
+                             "probability; reads the query, see tempo ground --help)")
+    parser.add_argument("--search-checkpoint", default=None,
+                        help="BAM-DETR checkpoint, or TextClipNet weights with --search-head textclip (default: embedded)")
     parser.add_argument("--detect-checkpoint", default=None, help="TriDet checkpoint (default: embedded)")
     parser.add_argument("--checkpoint-dir", default=None,
                         help="folder of checkpoints visitors may pick from, per session (default: none)")
@@ -38,7 +42,7 @@ def run(args) -> int:
     if args.auth and ":" not in args.auth:
         raise UsageError("--auth takes user:pass")
     app, url = launch(root, args.host, args.port, args.auth, args.search_checkpoint, args.detect_checkpoint,
-                      prevent_thread_lock=True, checkpoint_dir=args.checkpoint_dir)
+                      prevent_thread_lock=True, checkpoint_dir=args.checkpoint_dir, search_head=args.search_head)
     print(f"tempo demo: {url} (videos under {root.resolve()}; Ctrl+C stops)", flush=True)
     try:
         app.block_thread()

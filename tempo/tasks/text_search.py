@@ -26,7 +26,8 @@ class TextClipSearch(MomentSearch):
         cfg = self.backbone.config
         self.bundle = {"trained_on": "tempo synth --task ground --preset small", "head": "textclip"}
         self.video_cfg = {"backbone": "TextClipNet", "layout": "detect", "fps": float(cfg["fps"]),
-                          "num_frames": int(cfg["window_frames"]), "stride": int(cfg["stride"])}
+                          "num_frames": int(cfg["window_frames"]), "stride": int(cfg["stride"]),
+                          "clip_len": int(cfg["stride"]) / float(cfg["fps"])}  # row spacing (timeline bars)
         self.text_cfg = {"encoder": "TextClipText"}
         self.prefilter_candidates, self.prefilter_info, self._prefilter_model = 0, None, None
         self.clear()

@@ -54,8 +54,10 @@ def _checkpoint_files(folder) -> list[Path]:
 
 
 class DemoService:
-    def __init__(self, root, search_checkpoint=None, detect_checkpoint=None, checkpoint_dir=None):
+    def __init__(self, root, search_checkpoint=None, detect_checkpoint=None, checkpoint_dir=None,
+                 search_head: str = "bam_detr"):
         self.root = Path(root).resolve()
+        self.search_head = search_head  # the moment-search engine (tempo.tasks.text_search.HEADS)
         self.defaults = {"search": search_checkpoint, "detect": detect_checkpoint}
         self.checkpoint_dir = Path(checkpoint_dir).resolve() if checkpoint_dir else None
         # Gradio's file route serves exactly these files (its `allowed_paths`, read per request):
@@ -134,10 +136,13 @@ class DemoService:
                 cache.move_to_end(checkpoint)
                 return cache[checkpoint]
         if kind == "search":
-            from ..tasks.ground import MomentSearch as make
+            from ..tasks.text_search import make_search
+
+            engine = make_search(self.search_head, checkpoint=checkpoint)
         else:
-            from ..tasks.detect import ActionDetector as make
-        engine = make(checkpoint=checkpoint)
+            from ..tasks.detect import ActionDetector
+
+            engine = ActionDetector(checkpoint=checkpoint)
         with self._lock:
             engine = cache.setdefault(checkpoint, engine)
             cache.move_to_end(checkpoint)
