@@ -17,17 +17,6 @@ import numpy as np
 import torch
 
 
-def runs_above(p: np.ndarray, threshold: float) -> list:
-    """[(first, last, summed p)] of every run of rows with p >= threshold (the best row alone if none is)."""
-    above = np.r_[False, p >= threshold, False]
-    edges = np.flatnonzero(np.diff(above.astype(int)))
-    runs = [(s, e - 1, float(p[s:e].sum())) for s, e in zip(edges[::2], edges[1::2])]
-    if not runs:
-        i = int(np.argmax(p))
-        runs = [(i, i, float(p[i]))]
-    return sorted(runs, key=lambda r: -r[2])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", help="TextClipNet .safetensors (+ .json)")
@@ -48,6 +37,7 @@ def main(argv=None) -> int:
     from tempo.models.text_clipnet.export import load_text_clipnet
     from tempo.models.text_clipnet.frames import cached_frames, split_jobs
     from tempo.models.text_clipnet.network import clips_to_input
+    from tempo.tasks.text_search import runs_above
 
     trainer = load_text_clipnet(args.weights)
     net, cfg = trainer.network, trainer
@@ -71,9 +61,10 @@ def main(argv=None) -> int:
         ends = starts + cfg.window_frames / 2 / fps
         for q, p in zip(queries, prob):
             qid = len(truth)
-            windows = [[s, min(e, plan.duration), score / (e_i - s_i + 1)]
-                       for s_i, e_i, score in runs_above(p, args.threshold)[:10]
-                       for s, e in [(starts[s_i], ends[e_i])]]
+            # ranked by summed probability (longer confident runs first); the --head textclip engine ranks by
+            # the mean, which compares across clips
+            windows = [[starts[s_i], min(ends[e_i], plan.duration), float(p[s_i:e_i + 1].mean())]
+                       for s_i, e_i in runs_above(p, args.threshold, rank="sum")[:10]]
             submission.append({"qid": qid, "pred_relevant_windows": windows})
             truth.append({"qid": qid, "relevant_windows": q["windows"], "duration": plan.duration})
     metrics = evaluate_submission(submission, truth, variant="bam", dataset="hl")

@@ -76,15 +76,17 @@ class TextClipSearch(MomentSearch):
         return self.row_spans(len(p)).mean(1), p
 
 
-def runs_above(p: np.ndarray, threshold: float) -> list:
-    """[(first, last)] row ranges where p >= threshold, best mean first; the best row alone when none is."""
+def runs_above(p: np.ndarray, threshold: float, rank: str = "mean") -> list:
+    """[(first, last)] row ranges where p >= threshold, best first by the ``rank`` ("mean" or "sum") of their
+    probabilities; the best row alone when none is above."""
     above = np.r_[False, p >= threshold, False]
     edges = np.flatnonzero(np.diff(above.astype(int)))
     runs = list(zip(edges[::2], edges[1::2] - 1))
     if not runs:
         i = int(np.argmax(p))
         return [(i, i)]
-    return sorted(runs, key=lambda r: -float(p[r[0]:r[1] + 1].mean()))
+    reduce = np.mean if rank == "mean" else np.sum
+    return sorted(runs, key=lambda r: -float(reduce(p[r[0]:r[1] + 1])))
 
 
 HEADS = ("bam_detr", "textclip")
