@@ -7,6 +7,7 @@ grounding head over the candidate clips + ranking), not feature extraction, whic
 
     python tools/bench_ground_folder.py --clips 100,1000 --threads 2
     python tools/bench_ground_folder.py --clips 100 --prefilter-candidates 0 --head-batch 1   # one clip at a time
+    python tools/bench_ground_folder.py --clips 100,1000 --head textclip   # TextClipNet's match probability
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import torch
 
 from bench_common import machine, timed  # tools/ is on sys.path when run as a script
 from tempo.features.stage import build_backbone
-from tempo.tasks.ground import HEAD_BATCH, PREFILTER_MIN_CLIPS, MomentSearch
+from tempo.tasks.ground import HEAD_BATCH, PREFILTER_MIN_CLIPS
+from tempo.tasks.text_search import HEADS, make_search
 
 
 def main(argv=None) -> int:
@@ -31,10 +33,11 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prefilter-candidates", type=int, default=128, help="0 = the head on every clip")
     parser.add_argument("--head-batch", type=int, default=None, help="windows per forward (default: HEAD_BATCH)")
+    parser.add_argument("--head", choices=HEADS, default="bam_detr", help="the search engine (tempo ground --head)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    search = MomentSearch(device=args.device, prefilter_candidates=args.prefilter_candidates)
+    search = make_search(args.head, device=args.device, prefilter_candidates=args.prefilter_candidates)
     if args.head_batch:
         rank = search._rank
         search._rank = lambda candidates, text, top_k: rank(candidates, text, top_k, batch_size=args.head_batch)
@@ -52,7 +55,7 @@ def main(argv=None) -> int:
         seconds, moments = timed(lambda: search.search(query, top_k=10), args.repeats, args.device)
         results.append({"clips": n, "latency_s": round(seconds, 3), "ms_per_clip": round(1e3 * seconds / n, 2),
                         "moments": len(moments), "index_s": round(index_s, 2)})
-    print(json.dumps({"machine": machine(args.device), "prefilter": search.prefilter is not None,
+    print(json.dumps({"machine": machine(args.device), "head": args.head, "prefilter": search.prefilter is not None,
                       "prefilter_candidates": args.prefilter_candidates, "prefilter_min_clips": PREFILTER_MIN_CLIPS,
                       "head_batch": args.head_batch or HEAD_BATCH, "clip_len": search.video_cfg["clip_len"],
                       "results": results}, indent=2))
