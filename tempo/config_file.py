@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, one_line
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -33,8 +33,7 @@ def load_config(path):
         text = path.read_text(encoding="utf8")
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:  # YAMLError: e.g. a !!python tag the safe loader refuses
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputError(path, f"unreadable config ({type(exc).__name__}: {first})") from None
+        raise InputError(path, f"unreadable config ({one_line(exc)})") from None
     if not isinstance(data, dict):
         raise InputError(path, "a config file holds a mapping at the top level")
     if "_base_" in data:

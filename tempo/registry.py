@@ -86,6 +86,18 @@ def check_name(name, path, registry: TempoRegistry) -> str:
     return name
 
 
+def check_bundle(bundle: dict, path) -> dict:
+    """A detection or grounding bundle's JSON (``path``) is data: its model, feature backbone (``features`` or
+    ``video_features``) and text encoder may name only tempo's own types."""
+    check_types(bundle["model"], path, MODELS)
+    for key in ("features", "video_features"):
+        if (bundle.get(key) or {}).get("backbone") is not None:
+            check_spec(bundle[key]["backbone"], path, BACKBONES)
+    if (bundle.get("text") or {}).get("encoder") is not None:
+        check_name(bundle["text"]["encoder"], path, TEXT_ENCODERS)
+    return bundle
+
+
 def check_spec(spec, path, registry: TempoRegistry):
     """A type given by name or as a config dict (``"TwoStream"`` or ``{"type": "Stack", ...}``), checked."""
     return check_name(spec, path, registry) if not isinstance(spec, dict) else check_types(spec, path, registry)

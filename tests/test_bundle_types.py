@@ -163,15 +163,14 @@ def test_registries_resolve_only_registered_names(tmp_path):
 @pytest.mark.parametrize("name", ["tridet_synth", "bam_detr_synth", "seedvr_synth", "onion_peel_synth",
                                   "action_clipnet_synth"])
 def test_shipped_bundles_pass_the_check(name):
-    from tempo.tasks.detect import check_bundle
-    from tempo.tasks.ground import _check_bundle
+    from tempo.registry import check_bundle  # one check for detection and grounding bundles
 
     path = WEIGHTS / f"{name}.json"
     cfg = json.loads(path.read_text())
     if name == "tridet_synth":
         check_bundle(cfg, path)
     elif name == "bam_detr_synth":
-        _check_bundle(cfg, path)
+        check_bundle(cfg, path)
     else:
         check_types(cfg, path, MODELS)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import TempoError
+from ..errors import TempoError, one_line
 from ..progress import track
 
 log = logging.getLogger("tempo")
@@ -84,7 +84,7 @@ def _record_failure(result: BatchResult, path, exc: Exception, debug: bool) -> N
         result.failed[getattr(exc, "path", str(path))] = str(exc)
         print(f"error: {exc}", file=sys.stderr)
         return
-    msg = f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    msg = f"{path}: {one_line(exc)}"
     result.failed[str(path)] = msg
     print(f"error: {msg}", file=sys.stderr)
 

@@ -15,14 +15,25 @@ from pathlib import Path
 from ..errors import OutputError
 
 
-def _create_temp(path: Path) -> tuple[int, Path]:
+_NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NOFOLLOW", 0))
+
+
+def create_new(make_name) -> tuple[int, Path]:
+    """Open a new file under the first free name ``make_name()`` gives (it draws a random part each call):
+    O_EXCL never opens someone else's file or a planted symlink; mode 0o666 lets the umask decide, as
+    ``open`` does. Returns (fd, path)."""
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-        try:  # O_EXCL: never open someone else's file (or a planted symlink) under that name
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        tmp = Path(make_name())
+        try:
+            return os.open(tmp, _NEW_FILE, 0o666), tmp
         except FileExistsError:
             continue
-    raise FileExistsError(f"{path}: could not pick a free temporary name")
+    raise FileExistsError(f"{tmp}: could not pick a free temporary name")
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    return create_new(lambda: path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial"))
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.atomic import create_new
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,7 @@ def open_temp(folder: Path, key: str) -> tuple[int, Path]:
     Plain ``os.open(..., 0o666)`` so the umask decides the mode, as for any file the user makes
     (``mkstemp`` would force 0600, and the rename keeps that).
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    while True:
-        tmp = folder / f".{key}.{HOST}-{os.getpid()}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
+    return create_new(lambda: folder / f".{key}.{HOST}-{os.getpid()}.{secrets.token_hex(6)}.tmp")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -141,17 +136,8 @@ def walk(root: Path, stage: str | None = None):
             continue
         for kdir in _dirs(Path(sdir.path)):
             for f in _scan(Path(kdir.path)):
-                path = Path(f.path)
-                if not f.is_file(follow_symlinks=False):
-                    yield "other", path, sdir.name, None
-                    continue
-                key = f.name[:-4] if f.name.endswith(".npz") else None
-                if key is not None and valid_key(key) and key[:2] == kdir.name:
-                    yield "entry", path, sdir.name, key
-                elif (m := _TEMP.fullmatch(f.name)) and m["key"][:2] == kdir.name:
-                    yield "temp", path, sdir.name, m["key"]
-                else:
-                    yield "other", path, sdir.name, None
+                kind, key = _kind(f, kdir.name)
+                yield kind or "other", Path(f.path), sdir.name, key
 
 
 def _scan(folder: Path):
@@ -195,8 +181,7 @@ def has_tag(root: Path) -> bool:
 
 def write_tag(root: Path) -> None:
     """Write the tag atomically (a concurrent reader sees no tag or the whole tag)."""
-    tmp = root / f".{TAG_NAME}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    fd, tmp = create_new(lambda: root / f".{TAG_NAME}.{secrets.token_hex(6)}.tmp")
     try:
         with os.fdopen(fd, "w") as f:
             f.write(TAG_TEXT)
@@ -215,7 +200,7 @@ def _layout_only(root: Path) -> int | None:
                 if not (kdir.is_dir(follow_symlinks=False) and len(kdir.name) == 2):
                     return None
                 for f in _scan(Path(kdir.path)):
-                    kind = _kind(f, kdir.name)
+                    kind, _ = _kind(f, kdir.name)
                     if kind is None:
                         return None
                     n += kind == "entry"
@@ -224,13 +209,14 @@ def _layout_only(root: Path) -> int | None:
     return n
 
 
-def _kind(f, prefix: str) -> str | None:
+def _kind(f, prefix: str) -> tuple[str | None, str | None]:
+    """("entry" | "temp", key) for a file of the layout in the ``<prefix>`` folder, else (None, None)."""
     if not f.is_file(follow_symlinks=False):
-        return None
+        return None, None
     if f.name.endswith(".npz") and valid_key(f.name[:-4]) and f.name[:2] == prefix:
-        return "entry"
+        return "entry", f.name[:-4]
     m = _TEMP.fullmatch(f.name)
-    return "temp" if m and m["key"][:2] == prefix else None
+    return ("temp", m["key"]) if m and m["key"][:2] == prefix else (None, None)
 
 
 def claim(root: Path, create: bool) -> bool:

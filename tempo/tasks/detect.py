@@ -31,18 +31,9 @@ def read_bundle_config(weights: Path) -> dict:
     if not cfg_path.is_file():
         raise InputError(weights, f"missing {cfg_path.name} beside the weights (model config)")
     cfg = json.loads(cfg_path.read_text())
-    cfg = cfg if "model" in cfg else {"model": cfg}
-    return check_bundle(cfg, cfg_path)
+    from ..registry import check_bundle
 
-
-def check_bundle(cfg: dict, cfg_path: Path) -> dict:
-    """A bundle is data: it may name only tempo's own model and backbone types (tempo.registry says why)."""
-    from ..registry import BACKBONES, MODELS, check_spec, check_types
-
-    check_types(cfg["model"], cfg_path, MODELS)
-    if (cfg.get("features") or {}).get("backbone") is not None:
-        check_spec(cfg["features"]["backbone"], cfg_path, BACKBONES)
-    return cfg
+    return check_bundle(cfg if "model" in cfg else {"model": cfg}, cfg_path)  # data: tempo's own types only
 
 
 class ActionDetector:

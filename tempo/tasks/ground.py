@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class MomentSearch:
                 report.skipped[key] = exc.reason
             except Exception as exc:  # one odd file must not drop the whole folder's search
                 log.debug("indexing %s failed", key, exc_info=True)
-                report.skipped[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+                report.skipped[key] = one_line(exc)
             if progress:
                 progress(i + 1, len(items), item.name)
         self.folders[str(folder.resolve())] = report.clips
@@ -254,6 +254,7 @@ class MomentSearch:
 def _load_grounder(checkpoint):
     """A tempo bundle (.safetensors + .json) or an official BAM-DETR ``model.ckpt``."""
     from ..models.bam_detr.checkpoint import load_official, load_tempo_checkpoint
+    from ..registry import check_bundle
 
     if checkpoint is None:
         checkpoint = DEFAULT_GROUNDER
@@ -268,7 +269,7 @@ def _load_grounder(checkpoint):
         if not cfg_path.is_file():
             raise InputError(checkpoint, f"missing {cfg_path.name} beside the weights")
         bundle = json.loads(cfg_path.read_text())
-        bundle = _check_bundle(bundle if "model" in bundle else {"model": bundle}, cfg_path)
+        bundle = check_bundle(bundle if "model" in bundle else {"model": bundle}, cfg_path)  # data: tempo's types
         model = load_tempo_checkpoint(checkpoint, bundle["model"])
         return model.float(), bundle
     model, _ = load_official(checkpoint)
@@ -276,14 +277,3 @@ def _load_grounder(checkpoint):
     # user's local CLIP weights), which tempo does not extract by default.
     return model, {"video_features": {}, "text": {"encoder": "CLIPText", "tokens": True}}
 
-
-def _check_bundle(bundle: dict, cfg_path: Path) -> dict:
-    """A bundle is data: it may name only tempo's own model, backbone and text encoder types (tempo.registry)."""
-    from ..registry import BACKBONES, MODELS, TEXT_ENCODERS, check_name, check_spec, check_types
-
-    check_types(bundle["model"], cfg_path, MODELS)
-    if (bundle.get("video_features") or {}).get("backbone") is not None:
-        check_spec(bundle["video_features"]["backbone"], cfg_path, BACKBONES)
-    if (bundle.get("text") or {}).get("encoder") is not None:
-        check_name(bundle["text"]["encoder"], cfg_path, TEXT_ENCODERS)
-    return bundle

@@ -9,11 +9,12 @@ sees half a file) that is never written again; Gradio's copy of a file is atomic
 from __future__ import annotations
 
 import collections
-import os
 import tempfile
 import threading
 import uuid
 from pathlib import Path
+
+from ..io.atomic import atomic_open
 
 
 class ScratchImages:
@@ -25,7 +26,8 @@ class ScratchImages:
         self._keep = keep  # old files go (Gradio has its own copy by then); bounds the disk used
         self._lock = threading.Lock()
 
-    def _new_path(self, suffix: str) -> Path:
+    def new_path(self, suffix: str) -> Path:
+        """A name never used before in the scratch folder (for a writer that is atomic itself)."""
         path = self.folder / f"{uuid.uuid4().hex}{suffix}"
         with self._lock:
             self._made.append(path)
@@ -34,28 +36,23 @@ class ScratchImages:
         return path
 
     def write(self, write_to, suffix: str) -> str:
-        """Call ``write_to(temp_path)`` and publish the result under a new unique name."""
-        final = self._new_path(suffix)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".part-", suffix=suffix)
-        os.close(fd)
-        try:
-            write_to(Path(tmp))
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Call ``write_to(file)`` and publish the result under a new unique name (``atomic_open``: a temp
+        file renamed into place, removed on failure)."""
+        final = self.new_path(suffix)
+        with atomic_open(final) as f:
+            write_to(f)
         return str(final)
 
     def frame(self, rgb) -> str:
         """A JPEG of an RGB uint8 frame."""
         from PIL import Image
 
-        return self.write(lambda p: Image.fromarray(rgb).save(p, format="JPEG", quality=85), ".jpg")
+        return self.write(lambda f: Image.fromarray(rgb).save(f, format="JPEG", quality=85), ".jpg")
 
     def figure(self, fig) -> str:
         """A PNG of a matplotlib figure, which is closed afterwards (pyplot keeps open figures forever)."""
         try:
-            return self.write(lambda p: fig.savefig(p, format="png"), ".png")
+            return self.write(lambda f: fig.savefig(f, format="png"), ".png")
         finally:
             import matplotlib.pyplot as plt
 

@@ -247,7 +247,7 @@ class DemoService:
             self._allow([clip])
             segments = self._engine("detect", self.checkpoint(choice, "detect")).detect(clip)
             name = self.rel(clip)
-            plot = self.scratch.write(lambda p: write_timeline_png(segments, p, title=name), ".png")
+            plot = str(write_timeline_png(segments, self.scratch.new_path(".png"), title=name))  # atomic itself
         except Exception as exc:  # noqa: BLE001
             return [], self.error(exc), None
         rows = [[s["label"], round(s["start"], 2), round(s["end"], 2), round(s["score"], 4)] for s in segments]
