@@ -20,8 +20,9 @@ def test_softnms_kernel_cases(fixtures):
         inds, dets = soft_nms(case["segs"], case["scores"], case["sigma"], case["iou_threshold"],
                               case["min_score"], case["method"])
         assert torch.equal(inds, case["out_inds"]), case["kind"]
-        # the same float32 operations in the same order as the official kernel: bit-identical
-        assert torch.equal(dets, case["out_dets"]), case["kind"]
+        # the fixture README's rule (§ kernel cases): <= 1e-6, exp() may differ by an ulp on another libm; here the
+        # numba kernel is bit-identical, but a fixture set made elsewhere need not be
+        assert close(dets, case["out_dets"], 1e-6), case["kind"]
 
 
 def test_batched_nms_cases(fixtures):
@@ -30,11 +31,9 @@ def test_batched_nms_cases(fixtures):
     for case in cases:
         segs, scores, labels = batched_nms(case["segs"], case["scores"], case["labels"], **case["params"])
         assert segs.shape == case["out_segs"].shape, case["params"]
-        if case["params"]["multiclass"] or case["params"]["voting_thresh"] <= 0:
-            assert torch.equal(segs, case["out_segs"]), case["params"]
-        else:  # voting is a score-weighted mean (a matmul): one float32 ulp of the segment value may differ
-            assert close(segs, case["out_segs"], 1e-6), case["params"]
-        assert torch.equal(scores, case["out_scores"]), case["params"]
+        # voting is a score-weighted mean (a matmul), and exp() may differ by an ulp: the README's 1e-6
+        assert close(segs, case["out_segs"], 1e-6), case["params"]
+        assert close(scores, case["out_scores"], 1e-6), case["params"]
         assert torch.equal(labels, case["out_labels"])
 
 
@@ -46,9 +45,6 @@ def test_nms_on_official_candidates(fixtures):
         theirs = ref["post_nms_grid"]
         assert post["scores"].shape == theirs["scores"].shape
         assert match_within_label(post, theirs, seg_tol=1e-4, score_tol=1e-6) == 0, ref["video_id"]
-        # same candidates in, same kernel: the official list itself, order included
-        for key in ("segments", "scores", "labels"):
-            assert torch.equal(post[key], theirs[key]), (ref["video_id"], key)
 
 
 def test_seconds_conversion_keeps_negative_zero(fixtures):
