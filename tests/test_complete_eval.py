@@ -53,6 +53,20 @@ def test_evaluate_baselines_on_tiny(tiny_complete):
     for name in ("telea", "ns", "propagation"):
         q = result["methods"][name]
         assert q["frames"] > 0 and 5 < q["psnr"] < 100 and -1 <= q["ssim"] <= 1
+        assert q["temporal_error"] >= 0 and q["gt_change"] >= 0
+
+
+def test_temporal_change_measures_flicker():
+    from tempo.tasks.complete_eval import temporal_change
+
+    clean = np.full((3, 8, 8, 3), 100, np.uint8)
+    holes = np.zeros((3, 8, 8), bool)
+    holes[:, 2:5, 2:5] = True
+    flicker = clean.copy()
+    flicker[1][holes[1]] = 110  # the fill jumps by 10 on frame 1 and back on frame 2
+    assert temporal_change(clean, clean, holes)["temporal_error"] == 0
+    q = temporal_change(clean, flicker, holes)
+    assert q["gt_change"] == 0 and q["change"] == q["temporal_error"] == 10 and q["pairs"] == 2
 
 
 def test_evaluate_runs_opn_path(tiny_complete, parity_dir):
@@ -69,7 +83,9 @@ def test_cli_json_scores_the_embedded_default(tiny_complete):
     out = subprocess.run([sys.executable, "-m", "tempo", "evaluate", "complete", "--data", str(tiny_complete),
                           "--baselines", "ns", "--json"], check=True, capture_output=True, text=True).stdout
     methods = json.loads(out)["methods"]
-    assert set(methods) == {"opn", "ns"} and methods["opn"]["frames"] == methods["ns"]["frames"] > 0
+    # tempo weights run as `tempo complete` does: propagation first, the OPN on the rest
+    assert set(methods) == {"prop+opn", "ns"} and methods["prop+opn"]["frames"] == methods["ns"]["frames"] > 0
+    assert methods["prop+opn"]["temporal_error"] >= 0
 
 
 def test_evaluate_with_a_tempo_checkpoint_and_baselines_only(tiny_complete, tmp_path):
@@ -81,5 +97,7 @@ def test_evaluate_with_a_tempo_checkpoint_and_baselines_only(tiny_complete, tmp_
     torch.manual_seed(0)
     weights = save_tempo_opn(OPN(width=0.125), tmp_path / "tiny_opn.safetensors")
     result = evaluate(tiny_complete, "test", checkpoint=weights, baselines=())
+    assert set(result["methods"]) == {"prop+opn"} and result["methods"]["prop+opn"]["frames"] > 0
+    result = evaluate(tiny_complete, "test", checkpoint=weights, baselines=(), propagation=False)
     assert set(result["methods"]) == {"opn"} and result["methods"]["opn"]["frames"] > 0
     assert set(evaluate(tiny_complete, "test", baselines=("ns",), model=False)["methods"]) == {"ns"}

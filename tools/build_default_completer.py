@@ -74,8 +74,28 @@ def heldout_clips(opencv_doc: Path | None) -> list[tuple[Path, int]]:
     return out
 
 
-def write_real_heldout(clips: list[tuple[Path, int]], out: Path, clip_len: int, seed: int = 1) -> None:
-    """Clips of real footage + synthetic hole masks in the ``tempo synth --task complete`` layout (test split)."""
+class MovingBox:
+    """A box hole (w/5 x h/4) that sweeps across the frame over the clip (an object to remove, seen moving)."""
+
+    def __init__(self, width: int, height: int, frames: int):
+        self.w, self.h, self.frames = width, height, frames
+        self.params = {"kind": "moving_box", "size": [width // 5, height // 4]}
+
+    def __call__(self, i: int):
+        import numpy as np
+
+        bw, bh = self.w // 5, self.h // 4
+        x = round((self.w - bw) * (0.1 + 0.8 * i / max(self.frames - 1, 1)))
+        y = round((self.h - bh) * (0.5 + 0.25 * np.sin(i / 6)))
+        m = np.zeros((self.h, self.w), np.uint8)
+        m[y:y + bh, x:x + bw] = 255
+        return m
+
+
+def write_real_heldout(clips: list[tuple[Path, int]], out: Path, clip_len: int, seed: int = 1,
+                       moving_box: bool = False) -> None:
+    """Clips of real footage + synthetic hole masks in the ``tempo synth --task complete`` layout (test split).
+    ``moving_box``: a box sweeping across the frame instead of the synth generator's masks."""
     import numpy as np
 
     from tempo.data.synth.masks import HoleMask
@@ -91,8 +111,9 @@ def write_real_heldout(clips: list[tuple[Path, int]], out: Path, clip_len: int, 
         h, w = frames.shape[1:3]
         h, w = h // 2 * 2, w // 2 * 2  # even sizes for h264
         frames = frames[:, :h, :w]
-        holes = HoleMask(np.random.default_rng((seed, k)), w, h, reader.fps or 25.0)
-        vid = f"real_{k:02d}_{path.stem}_{start}"
+        holes = (MovingBox(w, h, len(frames)) if moving_box
+                 else HoleMask(np.random.default_rng((seed, k)), w, h, reader.fps or 25.0))
+        vid = f"real_{k:02d}_{path.stem}_{start}" + ("_box" if moving_box else "")
         video, mask = out / "videos" / f"{vid}.mp4", out / "masks" / f"{vid}.mkv"
         covered = 0.0
         with h264_writer(video, reader.fps or 25.0, w, h, 10) as vw, mask_writer(mask, reader.fps or 25.0, w, h) as mw:

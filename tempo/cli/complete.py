@@ -2,7 +2,10 @@
 
 The holes come from --mask (one image for every frame, a folder of per-frame images, or a mask video;
 white/non-zero = hole) and/or --box x,y,w,h[@t0-t1] (frames, or seconds as 1.5s-3s; repeatable).
-Only hole pixels change; everything else is the original frame. Weights: without any, the embedded default
+Only hole pixels change; everything else is the original frame. By default (tempo weights) the holes are first
+filled by flow-guided propagation: each hole pixel is carried along dense optical flow to the nearest frames
+where it is visible; the network fills only what no frame shows (--no-propagation: the network alone; the
+official --opn path never propagates). Weights: without any, the embedded default
 (tempo/weights/onion_peel_synth.safetensors: a half-width OPN trained on synthetic + real clips on a CPU; it has
 no TCN, so no temporal smoothing); --checkpoint X.safetensors for other tempo weights (a tools/train.py export
 with its .json); or the official OPN.pth (and TCN.pth) of the Onion-Peel Networks release via --opn/--tcn.
@@ -41,6 +44,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tcn", type=Path, help="official TCN.pth weights (temporal smoothing; skipped if absent)")
     parser.add_argument("--size", default="native", metavar="HxW",
                         help="working size, e.g. 240x424 as the official demo (default: the video's own size)")
+    parser.add_argument("--no-propagation", action="store_true",
+                        help="skip the flow-guided propagation stage (always skipped with the official --opn)")
+    parser.add_argument("--radius", type=int, default=30, metavar="N",
+                        help="propagation takes pixels from at most N frames away; bounds memory (30)")
     parser.add_argument("--mem-every", type=int, default=5, metavar="N", help="a memory frame every N frames (5)")
     parser.add_argument("--memory-frames", type=int, default=8, metavar="K",
                         help="at most K memory frames read per frame; bounds memory on long videos (8; 0 = all)")
@@ -80,6 +87,8 @@ def run(args) -> int:
         raise UsageError("say where the holes are: --mask PATH and/or --box x,y,w,h")
     if args.mem_every < 1 or args.memory_frames < 0:
         raise UsageError("--mem-every must be >= 1 and --memory-frames >= 0")
+    if args.radius < 1:
+        raise UsageError("--radius must be >= 1")
     size = parse_size(args.size)
     src = Path(args.input)
     dst = Path(args.output) if args.output else default_video_output(src, "completed", args.codec)
@@ -99,11 +108,21 @@ def run(args) -> int:
     opn, tcn, weights_name = load_networks(args.opn or args.checkpoint, args.tcn, device)
     completer = VideoCompleter(opn, tcn, size=size, mem_every=args.mem_every,
                                memory_frames=args.memory_frames or None, device=device)
+    propagate = not (args.no_propagation or args.opn)
+    if propagate:
+        from ..models.onion_peel.prop_completer import PropagationCompleter
+        from ..models.onion_peel.propagation import FlowPropagator
+
+        completer = PropagationCompleter(FlowPropagator(radius=args.radius), completer)
     with progress_bar(f"completing {src.name}", total=num_frames) as advance:
         summary = complete_video(src, masks, dst, completer, codec=args.codec, crf=args.crf,
                                  on_frame=lambda n: advance(n))
     summary["temporal_smoothing"] = tcn is not None
     summary["weights"] = weights_name
+    summary["pipeline"] = completer.name if propagate else "onion-peel network"
+    if propagate and completer.stats:
+        summary["propagated_pixels"] = completer.stats["propagated"]
+        summary["residual_pixels"] = completer.stats["residual"]
     if args.json:
         print_json(summary)
     elif summary["copied_through"]:

@@ -6,6 +6,9 @@
   cheap, robust on the synthetic scenes and on camera pans; it cannot model rotation/zoom (an ECC/ORB
   homography would, at higher cost and with failure modes on low-texture frames). Pixels visible in no
   frame fall back to Telea.
+* ``flow``: dense-flow propagation (``tempo.models.onion_peel.propagation``: DIS flow completed inside the
+  hole, forward/backward chains with a consistency check) with Telea on what no frame shows; the first stage
+  of the default ``tempo complete`` pipeline, without the network.
 
 All functions take uint8 RGB frames (N, H, W, 3) and bool holes (N, H, W) and return completed frames
 where only hole pixels differ from the input. Hole pixels of the input are never read.
@@ -68,8 +71,17 @@ def propagate_frames(frames: np.ndarray, holes: np.ndarray, max_distance: int | 
     return out
 
 
+def flow_propagate_frames(frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """Flow-guided propagation + Telea on the residual (``PropagationCompleter`` without a network)."""
+    from ..models.onion_peel.prop_completer import PropagationCompleter
+
+    done = PropagationCompleter().run(len(frames), lambda idx: frames[list(idx)], lambda i: holes[i])
+    return np.stack([d.image for d in done])
+
+
 BASELINES = {
     "telea": lambda f, h: inpaint_frames(f, h, "telea"),
     "ns": lambda f, h: inpaint_frames(f, h, "ns"),
     "propagation": propagate_frames,
+    "flow": flow_propagate_frames,
 }
