@@ -46,8 +46,8 @@ def add_arguments(parser) -> None:
                         help="working size, e.g. 240x424 as the official demo (default: the video's own size)")
     parser.add_argument("--no-propagation", action="store_true",
                         help="skip the flow-guided propagation stage (always skipped with the official --opn)")
-    parser.add_argument("--radius", type=int, default=30, metavar="N",
-                        help="propagation takes pixels from at most N frames away; bounds memory (30)")
+    parser.add_argument("--radius", type=int, default=15, metavar="N",
+                        help="propagation takes pixels from at most N frames away; bounds memory (15)")
     parser.add_argument("--mem-every", type=int, default=5, metavar="N", help="a memory frame every N frames (5)")
     parser.add_argument("--memory-frames", type=int, default=8, metavar="K",
                         help="at most K memory frames read per frame; bounds memory on long videos (8; 0 = all)")
