@@ -201,3 +201,20 @@ def test_clip_dir_on_a_model_without_clip_is_a_usage_error(tmp_path, clip_dir, v
                                                      "video_features": {"backbone": "EfficientNetLite0"}}))
     assert main(["ground", str(videos), "a bar", "--checkpoint", str(path), "--clip-dir", str(clip_dir)]) == 2
     assert "reads no CLIP features" in capsys.readouterr().err
+
+
+def test_qvhighlights_clip_config_bundle_names_the_clip_folder(clip_dir):
+    """Training on QVHighlights' own CLIP features (no tempo metadata beside them): the config says how tempo makes
+    the same inputs, and the CLIP folder given on the command line lands in the bundle."""
+    from mmengine.config import Config
+
+    from tempo.tasks.ground_bundle import search_inputs
+
+    cfg = Config.fromfile(str(REPO / "configs" / "bam_detr" / "qvhighlights_clip.py"))
+    cfg.merge_from_dict({"search_bundle.clip_dir": str(clip_dir)})
+    assert cfg.model.model.v_feat_dim == 512 + 2
+    for split in ("train", "val", "test"):
+        assert cfg[f"{split}_dataloader"].dataset.v_feat_dirs == ["data/qvhighlights/features/clip_features"]
+    inputs = search_inputs(cfg, cfg.search_bundle)
+    assert inputs["video_features"]["backbone"] == "CLIPImage" and inputs["text"]["encoder"] == "CLIPText"
+    assert inputs["video_features"]["checkpoint"] == inputs["text"]["checkpoint"] == str(clip_dir.resolve())

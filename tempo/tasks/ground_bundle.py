@@ -5,7 +5,9 @@
 from the training data itself: each ``<vid>.json`` that ``tempo extract --layout ground`` wrote beside the
 features (backbone, its weights folder, decode fps, clip length, frame step) and the ``text_features.json`` of
 tools/extract_text_features.py (encoder, its folder, max tokens). A config opts in with ``search_bundle = dict()``
-(``out=`` a path, default ``<work_dir>/search.safetensors``); configs/bam_detr/clip.py does.
+(``out=`` a path, default ``<work_dir>/search.safetensors``); configs/bam_detr/clip.py does. Features made
+elsewhere (QVHighlights' CLIP features) carry no such files: the config then gives ``video_features`` and ``text``
+itself, and ``clip_dir`` the CLIP folder (configs/bam_detr/qvhighlights_clip.py).
 
 ``resolve_feature_dims`` fills a BAM-DETR config's ``v_feat_dim="auto"`` / ``t_feat_dim="auto"`` from the same
 files, so one config serves every CLIP size (ViT-B/32 512-d, ViT-L/14 768-d, ...).
@@ -95,21 +97,32 @@ def video_features_from_data(folder) -> dict:
     return {**out, "checkpoint": checkpoint} if checkpoint else out
 
 
-def search_inputs(cfg) -> dict:
-    """``video_features`` and ``text`` of the bundle, from the training data the config names."""
+def search_inputs(cfg, given: dict | None = None) -> dict:
+    """``video_features`` and ``text`` of the bundle: as ``given`` (the config's ``search_bundle``), else read from
+    the training data the config names."""
+    given = dict(given or {})
     ds = _dataset(cfg)
-    dirs = _video_dirs(ds)
-    if len(dirs) != 1:  # the dataset L2-normalises each folder's block, search normalises whole rows
-        raise UsageError(f"a search bundle needs one video feature folder (the config has {len(dirs)}); "
-                         "extract the features with one backbone (or Stack) into one folder")
-    video = video_features_from_data(dirs[0])
-    if abs(float(ds.get("clip_len", 2.0)) - video["clip_len"]) > 1e-6:
+    video = given.get("video_features")
+    if not video:
+        dirs = _video_dirs(ds)
+        if len(dirs) != 1:  # the dataset L2-normalises each folder's block, search normalises whole rows
+            raise UsageError(f"a search bundle needs one video feature folder (the config has {len(dirs)}); "
+                             "extract the features with one backbone (or Stack) into one folder")
+        video = video_features_from_data(dirs[0])
+    if abs(float(ds.get("clip_len", 2.0)) - float(video["clip_len"])) > 1e-6:
         raise UsageError(f"the dataset's clip_len {ds.get('clip_len')} differs from the features' {video['clip_len']}")
-    meta = read_meta(ds["t_feat_dir"])
-    tokens = ds.get("q_feat_type", "last_hidden_state") == "last_hidden_state"
-    text = {k: meta[k] for k in ("encoder", "checkpoint") if meta.get(k)}
-    text.update(tokens=tokens, max_tokens=min(int(meta.get("max_tokens", 32)), int(ds.get("max_q_l", 32))))
-    return {"video_features": video, "text": text}
+    text = given.get("text")
+    if not text:
+        meta = read_meta(ds["t_feat_dir"])
+        text = {k: meta[k] for k in ("encoder", "checkpoint") if meta.get(k)}
+        text.update(tokens=ds.get("q_feat_type", "last_hidden_state") == "last_hidden_state",
+                    max_tokens=min(int(meta.get("max_tokens", 32)), int(ds.get("max_q_l", 32))))
+    inputs = {"video_features": dict(video), "text": dict(text)}
+    if given.get("clip_dir"):  # features made elsewhere (e.g. QVHighlights' CLIP features): name the folder here
+        from .clip_grounding import with_clip_dir
+
+        inputs = with_clip_dir(inputs, given["clip_dir"])
+    return inputs
 
 
 def write_search_bundle(weights, model_cfg: dict, inputs: dict, out, trained_on: str = "") -> Path:
@@ -129,5 +142,5 @@ def export_search_bundle(cfg, weights, model_cfg: dict, work_dir) -> Path | None
     if spec is None:
         return None
     out = spec.get("out") or Path(work_dir) / "search.safetensors"
-    return write_search_bundle(weights, model_cfg, search_inputs(cfg), out,
+    return write_search_bundle(weights, model_cfg, search_inputs(cfg, spec), out,
                                trained_on=str(_dataset(cfg)["ann_file"]))
