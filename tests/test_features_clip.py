@@ -2,7 +2,6 @@
 HF folder / a safetensors file / a weights_only .bin, the same embedding space for text and images, and the
 stage and the CLI using it as a backbone."""
 import json
-import string
 
 import numpy as np
 import pytest
@@ -12,40 +11,20 @@ from tempo.errors import UsageError
 from tempo.features import build_backbone, extract_features
 from tempo.features.clip import CLIPWeights
 from tempo.registry import BACKBONES, TEXT_ENCODERS
+from tiny_clip import TINY, write_tiny_clip, write_tokenizer
 
-TINY = {"model_type": "clip", "projection_dim": 24,
-        "text_config": {"vocab_size": 64, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                        "num_attention_heads": 2, "max_position_embeddings": 16,
-                        "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1},
-        "vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                          "num_attention_heads": 2, "image_size": 32, "patch_size": 8}}
 SENTENCES = ["a man rides a bicycle", "the chef slices onions", "hi"]
 
 
 @pytest.fixture(scope="module")
 def tokenizer_dir(tmp_path_factory):
-    """A letters-only byte-level BPE vocabulary: enough to tokenise test sentences, no download."""
-    from transformers import CLIPTokenizer
-
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for c in string.ascii_lowercase:
-        vocab[c] = len(vocab)
-        vocab[c + "</w>"] = len(vocab)
-    d = tmp_path_factory.mktemp("clip_tokenizer")
-    CLIPTokenizer(vocab=vocab, merges=[]).save_pretrained(str(d))
-    return d
+    return write_tokenizer(tmp_path_factory.mktemp("clip_tokenizer"))
 
 
 @pytest.fixture(scope="module")
-def clip_folder(tmp_path_factory, tokenizer_dir):
+def clip_folder(tmp_path_factory):
     """A random tiny CLIPModel saved as a Hugging Face folder (config + safetensors + tokenizer)."""
-    from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
-
-    torch.manual_seed(1)
-    d = tmp_path_factory.mktemp("clip_hf")
-    CLIPModel(CLIPConfig.from_dict(TINY)).save_pretrained(str(d))
-    CLIPTokenizer.from_pretrained(str(tokenizer_dir)).save_pretrained(str(d))
-    return d
+    return write_tiny_clip(tmp_path_factory.mktemp("clip_hf"))
 
 
 def test_weights_are_required_unless_random_init_is_asked_for():

@@ -3,7 +3,10 @@
     python tools/train.py configs/tridet/synth_effnet.py [--work-dir DIR] [--resume] [--cfg-options k=v ...]
 
 After training, the (EMA) weights are also written as ``<work_dir>/final.safetensors`` + ``final.json``
-(tempo's own checkpoint format, loadable with ``tempo.models.tridet.load_tempo_checkpoint``).
+(tempo's own checkpoint format, loadable with ``tempo.models.tridet.load_tempo_checkpoint``). Grounding configs
+with ``search_bundle = dict()`` also get ``<work_dir>/search.safetensors`` + ``.json``, a bundle ``tempo ground
+--checkpoint`` and the demo use (how to extract its video rows and encode its queries, read from the training
+data's feature files: tempo.tasks.ground_bundle); BAM-DETR sizes given as "auto" come from the same files.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner  # noqa: F401  (the type build_runner returns)
 
+from tempo.tasks.ground_bundle import export_search_bundle, resolve_feature_dims
 from tempo.training import export_weights, mmengine_checkpoint_globals, runner_from_cfg
 
 
@@ -34,6 +38,7 @@ def build_runner(args) -> tuple[Runner, dict]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    resolve_feature_dims(cfg)  # v_feat_dim / t_feat_dim = "auto": from the training data
     if args.time_budget:
         from tempo.training.budget import epochs_for_budget, set_max_epochs
 
@@ -56,6 +61,9 @@ def main(argv=None) -> int:
         runner.train()
     path = export_weights(runner, osp.join(runner.work_dir, "final.safetensors"), model_cfg)
     print(f"weights: {path}")
+    bundle = export_search_bundle(runner.cfg, path, model_cfg, runner.work_dir)
+    if bundle is not None:
+        print(f"search bundle: {bundle}")
     return 0
 
 

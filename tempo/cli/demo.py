@@ -29,6 +29,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--detect-checkpoint", default=None, help="TriDet checkpoint (default: embedded)")
     parser.add_argument("--checkpoint-dir", default=None,
                         help="folder of checkpoints visitors may pick from, per session (default: none)")
+    parser.add_argument("--clip-dir", default=None,
+                        help="local Hugging Face CLIP folder for search models that read CLIP features (official "
+                             "BAM-DETR model.ckpt; replaces the folder a tempo bundle names)")
 
 
 def run(args) -> int:
@@ -39,10 +42,15 @@ def run(args) -> int:
         raise InputError(root, "--root must be an existing folder")
     if args.checkpoint_dir and not Path(args.checkpoint_dir).is_dir():
         raise InputError(args.checkpoint_dir, "--checkpoint-dir must be an existing folder")
+    if args.clip_dir and not Path(args.clip_dir).is_dir():
+        raise InputError(args.clip_dir, "--clip-dir must be an existing folder (a local Hugging Face CLIP model)")
+    if args.clip_dir and args.search_head != "bam_detr":
+        raise UsageError("--clip-dir goes with --search-head bam_detr (TextClipNet reads no CLIP features)")
     if args.auth and ":" not in args.auth:
         raise UsageError("--auth takes user:pass")
     app, url = launch(root, args.host, args.port, args.auth, args.search_checkpoint, args.detect_checkpoint,
-                      prevent_thread_lock=True, checkpoint_dir=args.checkpoint_dir, search_head=args.search_head)
+                      prevent_thread_lock=True, checkpoint_dir=args.checkpoint_dir, search_head=args.search_head,
+                      clip_dir=args.clip_dir)
     print(f"tempo demo: {url} (videos under {root.resolve()}; Ctrl+C stops)", flush=True)
     try:
         app.block_thread()

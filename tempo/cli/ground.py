@@ -9,13 +9,16 @@ The embedded default was trained on tempo's synthetic scenes: its words are shap
 star, hexagon, diamond, cross, pentagon and synonyms), colours, sizes, textures and the 13 synthetic actions
 (moves left/right/up/down, grows, shrinks, spins, blinks, changes colour, bounces, appears, disappears). It ranks
 clips for any query, but on real footage its scores mean nothing; a query with other words prints a note.
-Official BAM-DETR weights read SlowFast+CLIP features that tempo does not extract from video yet (README, 'Real
-footage').
+A model trained on CLIP features (configs/bam_detr/clip.py) names its CLIP folder in its bundle; official BAM-DETR
+weights (model.ckpt) need --clip-dir, and those that also read SlowFast features are refused with a note (README,
+'Real footage').
 
 Examples:
   tempo ground clips/ "the small red triangle spins clockwise"
   tempo ground clips/ --query-file queries.txt --top-k 5 -o results.csv
   tempo ground clips/ "a dog jumps" --prefilter-candidates 0                 # the head on every clip
+  tempo ground clips/ "a dog jumps" --checkpoint work_dirs/clip/search.safetensors   # trained on CLIP features
+  tempo ground clips/ "a dog jumps" --checkpoint model.ckpt --clip-dir clip-vit-base-patch32   # official weights
 """
 from __future__ import annotations
 
@@ -45,6 +48,10 @@ def add_arguments(parser) -> None:
                              "scenes where the default BAM-DETR gives 8)")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official BAM-DETR model.ckpt "
                         "(with --head textclip: TextClipNet weights)")
+    parser.add_argument("--clip-dir", default=None,
+                        help="local Hugging Face CLIP folder for a model that reads CLIP features: needed for an "
+                             "official BAM-DETR model.ckpt; replaces the folder a tempo bundle names (nothing is "
+                             "downloaded)")
     parser.add_argument("-o", "--output", help="write results to this .json or .csv file")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--prefilter-candidates", type=int, default=128, metavar="N",
@@ -53,6 +60,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from ..tasks.clip_grounding import describe_inputs, uses_clip
     from ..tasks.text_search import make_search
     from ..tasks.vocabulary import query_note
 
@@ -69,10 +77,15 @@ def run(args) -> int:
         raise InputError(folder, "not a folder" if folder.exists() else "no such file or folder")
     if args.prefilter_candidates < 0:
         raise UsageError("--prefilter-candidates must be 0 or more")
+    if args.clip_dir and args.head != "bam_detr":
+        raise UsageError("--clip-dir goes with --head bam_detr (TextClipNet reads no CLIP features)")
     if args.output:
         check_output_file(args.output, {".json", ".csv"})  # before indexing the folder
+    clip = {"clip_dir": args.clip_dir} if args.clip_dir else {}
     search = make_search(args.head, args.checkpoint, device=args.device,
-                         prefilter_candidates=args.prefilter_candidates)
+                         prefilter_candidates=args.prefilter_candidates, **clip)
+    if args.clip_dir and not uses_clip(search.bundle):
+        raise UsageError(f"--clip-dir: this model reads no CLIP features ({describe_inputs(search.bundle)})")
     note = query_note(queries, search.bundle)  # the model ranks clips for any words, even unseen ones: say so
     if note:
         print(note, file=sys.stderr)

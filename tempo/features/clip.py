@@ -226,14 +226,28 @@ class CLIPImage(FrameBackbone):
     def weights_id(self) -> str:
         return self.weights.weights_id()
 
+    def describe(self) -> dict:
+        # the folder travels into each feature file's .json: a search bundle trained on them names it
+        path = self.weights.checkpoint
+        return {**super().describe(), "checkpoint": str(Path(path).resolve()) if path else None}
+
     def load_model(self):
+        self._loaded_id = self.weights_id()
         return self.weights.build("vision")
+
+    def _drop_stale_model(self) -> None:
+        """Weights replaced on disk since loading (a long-running demo): the stage keys features by the new
+        weights' hash, so they must come from the new weights, never from the model still in memory."""
+        if self._model is not None and self.weights_id() != getattr(self, "_loaded_id", None):
+            with self._lock:
+                self._model = None
 
     def forward_frames(self, frames: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) uint8 RGB -> (N, projection_dim) float32; frames that are not image_size² are resized
         (short side) and centre-cropped (the position embeddings are fixed to that grid)."""
         import torch
 
+        self._drop_stale_model()
         if frames.shape[1:3] != (self.input_size, self.input_size):
             frames = prepare_frames(frames, self.input_size, self.input_size)
         outs = []

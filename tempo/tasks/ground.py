@@ -56,12 +56,16 @@ class IndexReport:
 
 
 class MomentSearch:
-    def __init__(self, checkpoint=None, device: str | None = None, prefilter_candidates: int = 128):
+    def __init__(self, checkpoint=None, device: str | None = None, prefilter_candidates: int = 128,
+                 clip_dir=None):
         import torch
+        from .clip_grounding import prepare_clip_bundle
 
         self.checkpoint = checkpoint
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model, self.bundle = _load_grounder(checkpoint)
+        # CLIP models: --clip-dir applied, the folder and its sizes checked before any video is read
+        self.bundle = prepare_clip_bundle(self.bundle, self.model, clip_dir, checkpoint or DEFAULT_GROUNDER)
         self.model.to(self.device).eval()
         self.video_cfg = {**DEFAULT_VIDEO_FEATURES, **self.bundle.get("video_features", {})}
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
@@ -183,7 +187,8 @@ class MomentSearch:
             from ..registry import TEXT_ENCODERS
             import tempo.features  # noqa: F401  (registers the encoders)
 
-            self._text_encoder = TEXT_ENCODERS.build({"type": self.text_cfg["encoder"]})
+            weights = {"checkpoint": self.text_cfg["checkpoint"]} if self.text_cfg.get("checkpoint") else {}
+            self._text_encoder = TEXT_ENCODERS.build({"type": self.text_cfg["encoder"], **weights})
         return self._text_encoder
 
     def encode_query(self, query: str) -> np.ndarray:
@@ -297,8 +302,8 @@ def _load_grounder(checkpoint):
         bundle = check_bundle(bundle if "model" in bundle else {"model": bundle}, cfg_path)  # data: tempo's types
         model = load_tempo_checkpoint(checkpoint, bundle["model"])
         return model.float(), bundle
-    model, _ = load_official(checkpoint)
-    # Official QVHighlights models read SlowFast+CLIP features (CLIP through transformers: CLIPText with the
-    # user's local CLIP weights), which tempo does not extract by default.
-    return model, {"video_features": {}, "text": {"encoder": "CLIPText", "tokens": True}}
+    from .clip_grounding import official_bundle
+
+    model, opt = load_official(checkpoint)
+    return model, official_bundle(opt)  # CLIP image + text features, from the folder --clip-dir names
 

@@ -18,8 +18,8 @@ FUNCTION_WORDS = frozenset(
     "a an the this that these those it its is are was be being been and or but of in on at to into onto from by "
     "with while then when where as there here some one s".split())
 # Where to go for real footage (the README's "Real footage" section has the recipes).
-GROUND_REAL = ("for real footage: official BAM-DETR weights with their SlowFast+CLIP features, or CLIP embeddings "
-               "from a local CLIP checkpoint folder (tempo extract --backbone CLIPImage --checkpoint DIR); "
+GROUND_REAL = ("for real footage: a BAM-DETR trained on CLIP features of a local CLIP folder "
+               "(configs/bam_detr/clip.py; official QVHighlights weights also read SlowFast features); "
                "README, 'Real footage'")
 DETECT_REAL = ("for real actions: official TriDet weights with their features (tempo detect --checkpoint X.pth.tar "
                "--config configs/tridet/thumos14_i3d.py --features X.npy); README, 'Real footage'")

@@ -18,10 +18,11 @@ MAX_UPLOAD = "1mb"  # the app takes no uploads, but Gradio's upload route is alw
 DEFAULT_CHOICE = "(command-line default)"
 
 
-def build_app(root, search_checkpoint=None, detect_checkpoint=None, checkpoint_dir=None, search_head="bam_detr"):
+def build_app(root, search_checkpoint=None, detect_checkpoint=None, checkpoint_dir=None, search_head="bam_detr",
+              clip_dir=None):
     import gradio as gr
 
-    service = DemoService(root, search_checkpoint, detect_checkpoint, checkpoint_dir, search_head)
+    service = DemoService(root, search_checkpoint, detect_checkpoint, checkpoint_dir, search_head, clip_dir)
     folders = list_folders(service.root)
 
     def do_index(folder_rel, choice, progress=gr.Progress()):
@@ -121,12 +122,12 @@ def build_app(root, search_checkpoint=None, detect_checkpoint=None, checkpoint_d
 
 def launch(root, host: str = "127.0.0.1", port: int | None = None, auth: str | None = None,
            search_checkpoint=None, detect_checkpoint=None, prevent_thread_lock: bool = False,
-           checkpoint_dir=None, search_head: str = "bam_detr"):
+           checkpoint_dir=None, search_head: str = "bam_detr", clip_dir=None):
     """Start the app. Returns (the Blocks, which ``.close()`` stops, local URL)."""
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = build_app(root, search_checkpoint, detect_checkpoint, checkpoint_dir, search_head)
+    app = build_app(root, search_checkpoint, detect_checkpoint, checkpoint_dir, search_head, clip_dir)
     auth_pair = tuple(auth.split(":", 1)) if auth else None
     _, url, _ = app.launch(server_name=host, server_port=port, auth=auth_pair, max_file_size=MAX_UPLOAD,
                            prevent_thread_lock=True, quiet=True, show_error=True)

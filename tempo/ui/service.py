@@ -55,9 +55,10 @@ def _checkpoint_files(folder) -> list[Path]:
 
 class DemoService:
     def __init__(self, root, search_checkpoint=None, detect_checkpoint=None, checkpoint_dir=None,
-                 search_head: str = "bam_detr"):
+                 search_head: str = "bam_detr", clip_dir=None):
         self.root = Path(root).resolve()
         self.search_head = search_head  # the moment-search engine (tempo.tasks.text_search.HEADS)
+        self.clip_dir = clip_dir  # the CLIP folder of every search model that reads CLIP features
         self.defaults = {"search": search_checkpoint, "detect": detect_checkpoint}
         self.checkpoint_dir = Path(checkpoint_dir).resolve() if checkpoint_dir else None
         # Gradio's file route serves exactly these files (its `allowed_paths`, read per request):
@@ -138,7 +139,8 @@ class DemoService:
         if kind == "search":
             from ..tasks.text_search import make_search
 
-            engine = make_search(self.search_head, checkpoint=checkpoint)
+            clip = {"clip_dir": self.clip_dir} if self.clip_dir else {}
+            engine = make_search(self.search_head, checkpoint=checkpoint, **clip)
         else:
             from ..tasks.detect import ActionDetector
 
