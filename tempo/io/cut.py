@@ -48,10 +48,14 @@ def cut_clip(src, dst, start: float, end: float, fps: float | None = None, crf: 
     dst.parent.mkdir(parents=True, exist_ok=True)
     half_frame = 0.5 / fps if fps else 0.02
     copy = any(abs(t - start) <= half_frame for t in keyframe_times(src))
-    inp = ffmpeg.input(str(src), ss=max(start, 0.0), t=max(end - start, 1e-3))
     if copy:
-        _run(inp, dst, c="copy", avoid_negative_ts="make_zero")
+        # a copied cut ends at packet granularity and -t keeps the B-frame reordering tail (2 frames more here):
+        # count the frames instead
+        inp = ffmpeg.input(str(src), ss=max(start, 0.0))
+        frames = {"frames:v": max(1, round((end - start) * fps))} if fps else {}
+        _run(inp, dst, c="copy", avoid_negative_ts="make_zero", t=max(end - start, 1e-3), **frames)
     else:
+        inp = ffmpeg.input(str(src), ss=max(start, 0.0), t=max(end - start, 1e-3))
         _run(inp, dst, vcodec="libx264", crf=crf, pix_fmt="yuv420p", preset="veryfast", acodec="aac")
     return "copy" if copy else "encode"
 
