@@ -37,7 +37,7 @@ def add_arguments(parser) -> None:
                         "only run configs you trust; .json/.yaml are read as data)")
     parser.add_argument("inputs", nargs="+", help="video files and/or folders")
     parser.add_argument("-o", "--output", default=None, help="folder for per-video results")
-    parser.add_argument("--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--cfg-options", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                         help="override config settings, mmengine style: stages.2.min_score=0.3, "
                              "DetectionPost.min_score=0.3, detector.checkpoint=W.safetensors")
     parser.add_argument("--dry-run", action="store_true",

@@ -139,6 +139,6 @@ class DetectionPost(Stage):
         cands = {"segments": context["cand_segments"], "scores": context["cand_scores"],
                  "labels": context["cand_labels"]}
         dets = postprocess(cands, test_cfg, info["fps"], info["stride"], info["num_frames"], info["duration"],
-                           classes, self.params["min_score"], str(context["video"]))
+                           classes, self.params["min_score"], str(context.get("source_video") or context["video"]))
         top_k = self.params["top_k"]
         return {"detections": dets[:top_k] if top_k else dets}

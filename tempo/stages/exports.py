@@ -37,10 +37,10 @@ class ExportDetections(Stage):
         stem = output_stem(context)
         if stem is None:
             return {"files": []}
-        video = Path(context["video"])
+        video = Path(context["video"])  # what was detected on (a completed video, say): its duration
         duration = probe(video).duration if video.exists() else None
         written = export_detections(context["detections"], stem, self.params["formats"], duration=duration,
-                                    video=str(video))
+                                    video=str(context.get("source_video") or video))
         return {"files": [str(p) for p in written]}
 
 
@@ -100,3 +100,29 @@ class ExportVideo(Stage):
                 return {"files": []}
             dst = stem.with_name(stem.name + self.params["suffix"] + src.suffix)
         return {"files": [str(atomic_copy(src, dst))]}
+
+
+@STAGES.register_module()
+class ExportFiles(Stage):
+    """Copy the file outputs a list names (``source``, e.g. ``restored_moments``: items with ``output``, start,
+    end, label) to ``<stem>/<n>_<label>_<start>-<end><suffix>``; outputs ``exported`` (their paths)."""
+
+    cacheable = False
+    writes_results = True
+
+    def __init__(self, source: str = "restored_moments"):
+        super().__init__(source=source)
+
+    def run(self, context: dict) -> dict:
+        from ..io.atomic import atomic_copy
+        from .clips import _slug
+
+        stem = output_stem(context)
+        if stem is None:
+            return {"exported": []}
+        files = []
+        for i, item in enumerate(context[self.params["source"]]):
+            src = Path(context[item["output"]])
+            name = f"{i:03d}_{_slug(item.get('label'))}_{item['start']:.2f}-{item['end']:.2f}{src.suffix}"
+            files.append(str(atomic_copy(src, stem / name)))
+        return {"exported": files}
