@@ -119,3 +119,17 @@ def test_stack_concatenates_parts_of_any_kind_over_the_same_windows(video, tmp_p
     assert meta["feature_dim"] == 6 and meta["backbone"]["type"] == "Stack"
     assert [p["type"] for p in meta["backbone"]["parts"]] == ["MeanColourFrames", "MeanColourClips"]
     assert len(meta["spans"]) == len(stacked)
+
+
+def test_centered_layout_rows_on_the_stride_grid(video, tmp_path):
+    """One row per stride (the tail included), each from the window centred on it, edge frames repeated."""
+    from tempo.features.windows import centered_windows
+
+    feats, meta = extract_features(video, "MeanColourClips", cache=tmp_path, layout="centered", num_frames=8,
+                                   stride=4, chunk_size=7)
+    plan = centered_windows(45, 10.0, 8, 4)
+    frames = _frames(video).reshape(45, -1, 3).mean(1)
+    expected = np.stack([frames[plan.clip_positions(i, 4)].mean(0) for i in range(len(plan))])
+    assert feats.shape == (12, 3) and meta["clip_len"] == 0.4 and meta["layout"] == "centered"
+    np.testing.assert_allclose(feats, expected, rtol=1e-5)
+    np.testing.assert_allclose(meta["spans"][-1], [4.4, 4.5], atol=1e-6)

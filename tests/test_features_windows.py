@@ -1,7 +1,7 @@
-"""Which frames and seconds each feature covers, in both layouts."""
+"""Which frames and seconds each feature covers, in each layout."""
 import numpy as np
 
-from tempo.features.windows import detect_windows, ground_windows
+from tempo.features.windows import centered_windows, detect_windows, ground_windows
 
 
 def test_detect_windows_follow_the_actionformer_convention():
@@ -40,3 +40,17 @@ def test_ground_clips_without_frames_borrow_the_nearest():
     plan = ground_windows(times, duration=6.0, clip_len=2.0)
     assert len(plan) == 3
     assert all(plan.ends > plan.starts) and plan.starts.max() <= 1
+
+
+def test_centered_windows_centre_each_row_and_repeat_edge_frames():
+    """Row i stands for positions [4i, 4i+4) and sees the 16-frame window centred on it (the default grounder's
+    grid); positions outside the video repeat its first or last frame."""
+    plan = centered_windows(n_positions=30, fps=15.0, num_frames=16, stride=4)
+    assert len(plan) == 8  # ceil(30 / 4): the tail is covered too
+    np.testing.assert_allclose(plan.spans[:2], [[0, 4 / 15], [4 / 15, 8 / 15]])
+    np.testing.assert_allclose(plan.spans[-1], [28 / 15, 30 / 15])
+    np.testing.assert_allclose((plan.starts + plan.ends) / 2, np.arange(8) * 4 + 2)  # centred on the row
+    np.testing.assert_array_equal(plan.clip_positions(0, 8), [0, 0, 0, 0, 2, 4, 6, 8])
+    np.testing.assert_array_equal(plan.clip_positions(3, 8), [6, 8, 10, 12, 14, 16, 18, 20])
+    np.testing.assert_array_equal(plan.clip_positions(7, 8), [22, 24, 26, 28, 29, 29, 29, 29])
+    assert plan.sampled(0).min() == 0 and plan.sampled(7).max() == 29

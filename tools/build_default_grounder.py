@@ -1,128 +1,219 @@
-"""Train and ship the embedded default BAM-DETR: synth queries → features → mmengine training → bundle.
+"""Train and ship the embedded default BAM-DETR: synth scene plans → TextClipNet rows → mmengine training → bundle.
 
-    python tools/build_default_grounder.py [--scenes data/synth_detect] [--data data/synth_ground]
+    python tools/build_default_grounder.py [--data data/synth_ground_textclip] [--train-seeds 0 2 3 4 5]
 
-Steps (each skipped when its output exists):
-1. Grounding annotations for the synth scenes (``tempo synth --task ground --reuse-videos``: detect and
-   ground share the videos of a seed, so only the jsonl files are written).
-2. EfficientNet-Lite0 features per 2-s clip (``<data>/features/video/<vid>.npz``) and MiniLM token
-   features per query (``<data>/features/text/qid<qid>.npz``).
-3. ``tools/train.py configs/bam_detr/synth_effnet_minilm.py`` (token-level text).
+Steps (each skipped when its output exists, so a stopped run resumes):
+1. Grounding annotations of the train splits of ``--train-seeds`` and the val split of ``--val-seed``, from the
+   scene plans (``tempo synth --task ground`` rows, no video needed); ids made unique across seeds.
+2. Frames rendered from the plans at TextClipNet's input size (``--frames-cache``, shared with TextClipNet's own
+   training), then TextClipNet rows in the ``centered`` layout (``<data>/features/video/<vid>.npz``), exactly as
+   ``tempo ground`` extracts them from a video, and the query tokens (``TextClipText.encode_query_tokens``:
+   aligned sentence token + MiniLM words) per query (``<data>/features/text/qid<qid>.npz``).
+3. ``tools/train.py configs/bam_detr/synth_textclip.py`` (``--time-budget`` fits the epochs to the seconds given;
+   ``--resume`` goes on from the work dir's last checkpoint).
 4. The bundle ``tempo/weights/bam_detr_synth.safetensors`` (float16, ≤ 30 MB) + ``.json``.
-5. Metrics of the bundle, end to end from the videos (``tempo evaluate ground``), on the test split of seed 1
-   (made alone, never trained on): ``tempo/weights/bam_detr_synth.metrics.json``.
+5. Metrics of the bundle end to end from H.264 videos (``tempo evaluate ground``) on the test splits of
+   ``--eval-seeds`` (never trained on; their videos are made by ``tempo synth`` into ``--eval-scenes``), overall
+   and by query type (one moment / several moments): ``tempo/weights/bam_detr_synth.metrics.json``.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
-import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
-from tempo.data.synth import generate, get_preset
-from tempo.features.output import write_features
-from tempo.features.stage import extract_features
-from tempo.features.text import MiniLM
-from tempo.progress import track
-from tempo.tasks.ground import DEFAULT_GROUNDER, DEFAULT_VIDEO_FEATURES
-
 ROOT = Path(__file__).resolve().parents[1]
-SPLITS = ("train", "val", "test")
+CONFIG = "configs/bam_detr/synth_textclip.py"
+SPLITS = ("train", "val")
 
 
-def ensure_annotations(scenes: Path, data: Path, preset: str) -> None:
-    if not (scenes / "annotations" / "ground_test.jsonl").is_file():
-        generate("ground", preset, 0, scenes, workers=2, reuse_videos=True)
+def scene_jobs(preset: str, seed: int, split: str) -> list:
+    from tempo.models.text_clipnet.frames import split_jobs
+
+    return split_jobs(preset, seed, split)
+
+
+def feature_id(job) -> str:
+    return f"seed{job.seed}_{job.vid}"
+
+
+def ensure_annotations(data: Path, preset: str, train_seeds: list, val_seed: int) -> dict:
+    """{split: [jobs]}; writes <data>/{train,val}.jsonl (qids numbered over both files)."""
+    from tempo.data.synth.seeding import scene_plan
+    from tempo.data.synth.writers.ground import annotation_rows
+
+    jobs = {"train": [j for s in train_seeds for j in scene_jobs(preset, s, "train")],
+            "val": scene_jobs(preset, val_seed, "val")}
+    if all((data / f"{split}.jsonl").is_file() for split in jobs):
+        return jobs
     data.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
-        shutil.copyfile(scenes / "annotations" / f"ground_{split}.jsonl", data / f"{split}.jsonl")
+    qid = 0
+    for split, split_jobs in jobs.items():
+        rows = []
+        for job in split_jobs:
+            for row in annotation_rows(job, scene_plan(job)):
+                rows.append({"qid": qid, **row, "vid": feature_id(job)})
+                qid += 1
+        (data / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        print(f"{split}: {len(split_jobs)} videos, {len(rows)} queries")
+    return jobs
 
 
-def ensure_video_features(scenes: Path, data: Path) -> None:
+def ensure_video_features(data: Path, jobs: dict, frames_cache: str, workers: int) -> None:
+    from tempo.data.synth.seeding import scene_plan
+    from tempo.features.output import write_features
+    from tempo.features.text_clipnet import TextClipNet, centered_rows
+    from tempo.models.text_clipnet.frames import cached_frames
+    from tempo.progress import track
+
     out = data / "features" / "video"
-    vids = sorted({json.loads(line)["vid"] for s in SPLITS for line in open(data / f"{s}.jsonl")})
-    f = DEFAULT_VIDEO_FEATURES
-    for vid in track(vids, "video features"):
-        if (out / f"{vid}.npz").is_file():
-            continue
-        feats, meta = extract_features(scenes / "videos" / f"{vid}.mp4", f["backbone"], layout="ground",
-                                       fps=f["fps"], clip_len=f["clip_len"], frame_step=f["frame_step"])
-        write_features(out, vid, feats, meta)
+    out.mkdir(parents=True, exist_ok=True)
+    backbone = TextClipNet(batch_size=64)
+    cfg = backbone.config
+    todo = [j for split_jobs in jobs.values() for j in split_jobs if not (out / f"{feature_id(j)}.npz").is_file()]
+    if not todo:
+        return
+    frames = cached_frames(todo, backbone.input_size, frames_cache, workers)
+    for job, video in track(list(zip(todo, frames)), "TextClipNet rows"):
+        fps = float(scene_plan(job).fps)
+        rows = centered_rows(backbone, np.asarray(video), fps)
+        meta = {"layout": "centered", "backbone": "TextClipNet", "fps": fps, "clip_len": int(cfg["stride"]) / fps,
+                "num_frames": int(cfg["window_frames"]), "feat_stride": int(cfg["stride"]),
+                "source": "frames rendered from the scene plan"}
+        write_features(out, feature_id(job), rows.astype(np.float32), meta)
 
 
 def ensure_text_features(data: Path, max_tokens: int = 32) -> None:
+    from tempo.features.text_clipnet import TextClipText
+    from tempo.progress import track
+
     out = data / "features" / "text"
     out.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for s in SPLITS for line in open(data / f"{s}.jsonl")]
+    rows = [json.loads(line) for split in SPLITS for line in open(data / f"{split}.jsonl")]
     rows = [r for r in rows if not (out / f"qid{r['qid']}.npz").is_file()]
-    encoder = MiniLM()
-    for start in track(range(0, len(rows), 256), "text features"):
+    if not rows:
+        return
+    encoder = TextClipText()
+    for start in track(range(0, len(rows), 256), "query tokens"):
         batch = rows[start:start + 256]
-        feats, mask = encoder.encode_tokens([r["query"] for r in batch], max_tokens)
-        for r, f, m in zip(batch, feats, mask):
-            np.savez(out / f"qid{r['qid']}.npz", last_hidden_state=f[m])
+        for r, tokens in zip(batch, encoder.encode_query_tokens([r["query"] for r in batch], max_tokens)):
+            np.savez(out / f"qid{r['qid']}.npz", last_hidden_state=tokens)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenes", default="data/synth_detect", help="synth scene folder (videos/)")
-    parser.add_argument("--data", default="data/synth_ground", help="grounding dataset folder to build")
-    parser.add_argument("--preset", default="small")
-    parser.add_argument("--config", default="configs/bam_detr/synth_effnet_minilm.py")
-    parser.add_argument("--work-dir", default="work_dirs/bam_detr_synth_default")
-    parser.add_argument("--cfg-options", nargs="*", default=[])
-    parser.add_argument("--eval-scenes", default="data/synth_detect_seed1", help="held-out seed-1 scenes (test split)")
-    parser.add_argument("--skip-train", action="store_true")
-    args = parser.parse_args(argv)
-    scenes, data = Path(args.scenes), Path(args.data)
+def data_overrides(data: Path) -> list:
+    """--cfg-options pointing the config's data paths at ``data``."""
+    d = str(data)
+    common = [f"v_feat_dirs=['{d}/features/video']", f"t_feat_dir={d}/features/text"]
+    out = []
+    for loader, split in (("train_dataloader", "train"), ("val_dataloader", "val"), ("test_dataloader", "val")):
+        out += [f"{loader}.dataset.{c}" for c in common] + [f"{loader}.dataset.ann_file={d}/{split}.jsonl"]
+    return out + [f"val_evaluator.ann_file={d}/val.jsonl", f"test_evaluator.ann_file={d}/val.jsonl"]
 
-    ensure_annotations(scenes, data, args.preset)
-    ensure_text_features(data)
-    ensure_video_features(scenes, data)
-    weights = Path(args.work_dir) / "final.safetensors"
-    if not args.skip_train or not weights.is_file():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", args.work_dir,
-                        "--cfg-options", "q_feat_type=last_hidden_state",
-                        "train_dataloader.dataset.q_feat_type=last_hidden_state",
-                        "val_dataloader.dataset.q_feat_type=last_hidden_state",
-                        "test_dataloader.dataset.q_feat_type=last_hidden_state", *args.cfg_options], check=True)
 
+def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_on: str) -> dict:
+    from tempo.features.base import file_weights_id
+    from tempo.features.text_clipnet import BUNDLED_WEIGHTS
+
+    return {"model": model_cfg,
+            "video_features": {"backbone": "TextClipNet", "layout": "centered", "fps": float(backbone_cfg["fps"]),
+                               "num_frames": int(backbone_cfg["window_frames"]), "stride": int(backbone_cfg["stride"]),
+                               "clip_len": int(backbone_cfg["stride"]) / float(backbone_cfg["fps"]),
+                               "weights_id": file_weights_id(BUNDLED_WEIGHTS)},
+            "text": {"encoder": "TextClipText", "query_tokens": True, "max_tokens": 32},
+            "window_clips": int(max_v_l), "trained_on": trained_on}
+
+
+def write_bundle(weights: Path, bundle: dict) -> Path:
     from safetensors.torch import load_file, save_file
+
+    from tempo.tasks.ground import DEFAULT_GROUNDER
 
     state = {k: v.half() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
     DEFAULT_GROUNDER.parent.mkdir(parents=True, exist_ok=True)
     save_file(state, str(DEFAULT_GROUNDER), metadata={"format": "tempo-bam-detr", "dtype": "float16"})
-    model_cfg = json.loads(weights.with_name("final.json").read_text())
-    bundle = {"model": model_cfg, "video_features": DEFAULT_VIDEO_FEATURES,
-              "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32},
-              "trained_on": f"tempo synth --task ground --preset {args.preset} --seed 0 (train split)"}
-    DEFAULT_GROUNDER.with_suffix(".json").write_text(json.dumps(bundle, indent=2))
+    DEFAULT_GROUNDER.with_suffix(".json").write_text(json.dumps(bundle, indent=2) + "\n")
     print(f"bundle: {DEFAULT_GROUNDER} ({DEFAULT_GROUNDER.stat().st_size / 1e6:.1f} MB)")
+    return DEFAULT_GROUNDER
 
-    from tempo.tasks.ground_eval import evaluate
 
-    held_out = ensure_held_out_scenes(Path(args.eval_scenes), args.preset)
-    metrics = {"seed1_test": evaluate(held_out, "test")}
-    DEFAULT_GROUNDER.with_name("bam_detr_synth.metrics.json").write_text(json.dumps(metrics, indent=2))
+def ensure_held_out_scenes(scenes: Path, preset: str, seed: int) -> Path:
+    """Test videos of ``seed`` (H.264, as ``tempo synth`` writes them) and their grounding queries."""
+    from tempo.data.synth import generate, get_preset
+
+    if not (scenes / "annotations" / "ground_test.jsonl").is_file():
+        p = get_preset("ground", preset)
+        generate("ground", dataclasses.replace(p, splits={"test": p.splits["test"]}), seed, scenes, workers=2)
+    return scenes
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="data/synth_ground_textclip", help="training data folder to build")
+    parser.add_argument("--preset", default="small")
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 2, 3, 4, 5])
+    parser.add_argument("--val-seed", type=int, default=0)
+    parser.add_argument("--eval-seeds", type=int, nargs="+", default=[1, 7])
+    parser.add_argument("--eval-scenes", default="data/synth_ground_seed{seed}",
+                        help="where the held-out test videos are (made when missing)")
+    parser.add_argument("--frames-cache", default="data/text_clip_frames")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--config", default=CONFIG)
+    parser.add_argument("--work-dir", default="work_dirs/bam_detr_synth_default")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("--resume", action="store_true", help="go on from the work dir's last checkpoint")
+    parser.add_argument("--cfg-options", nargs="*", default=[])
+    parser.add_argument("--skip-train", action="store_true", help="bundle the work dir's final weights as they are")
+    parser.add_argument("--only-data", action="store_true", help="stop after building the training data")
+    args = parser.parse_args(argv)
+    data = Path(args.data)
+
+    t0 = time.time()
+    jobs = ensure_annotations(data, args.preset, args.train_seeds, args.val_seed)
+    ensure_video_features(data, jobs, args.frames_cache, args.workers)
+    ensure_text_features(data)
+    print(f"data ready in {time.time() - t0:.0f} s")
+    if args.only_data:
+        return 0
+    weights = Path(args.work_dir) / "final.safetensors"
+    if not args.skip_train or not weights.is_file():
+        cmd = [sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", args.work_dir]
+        cmd += ["--time-budget", str(args.time_budget)] if args.time_budget else []
+        cmd += ["--resume"] if args.resume else []
+        subprocess.run(cmd + ["--cfg-options", *data_overrides(data), *args.cfg_options], check=True)
+
+    from mmengine.config import Config
+
+    from tempo.features.text_clipnet import TextClipNet
+
+    cfg = Config.fromfile(args.config)
+    model_cfg = json.loads(weights.with_name("final.json").read_text())
+    seeds = " ".join(map(str, args.train_seeds))
+    bundle = bundle_metadata(model_cfg, TextClipNet().config, cfg.max_v_l,
+                             f"tempo synth --task ground --preset {args.preset}, train splits of seeds {seeds}")
+    write_bundle(weights, bundle)
+    metrics = evaluate_seeds(args.eval_seeds, args.eval_scenes, args.preset)
+    out = Path(str(ROOT / "tempo/weights/bam_detr_synth.metrics.json"))
+    out.write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
     return 0
 
 
-def ensure_held_out_scenes(scenes: Path, preset: str) -> Path:
-    """Seed-1 test videos (shared with the detector's held-out set) and their grounding queries."""
-    if not (scenes / "annotations" / "ground_test.jsonl").is_file():
-        for task in ("detect", "ground"):  # detect renders the videos, ground only writes the queries
-            if task == "detect" and (scenes / "annotations" / "detect.json").is_file():
-                continue
-            p = get_preset(task, preset)
-            p = dataclasses.replace(p, splits={"test": p.splits["test"]})
-            generate(task, p, 1, scenes, workers=2, reuse_videos=task == "ground")
-    return scenes
+def evaluate_seeds(seeds: list, scenes_pattern: str, preset: str) -> dict:
+    from tempo.tasks.ground_eval import evaluate
+
+    metrics = {}
+    for seed in seeds:
+        scenes = ensure_held_out_scenes(Path(scenes_pattern.format(seed=seed)), preset, seed)
+        t0 = time.time()
+        metrics[f"seed{seed}_test"] = {**evaluate(scenes, "test", by_type=True),
+                                       "wall_seconds": round(time.time() - t0, 1)}
+    return metrics
 
 
 if __name__ == "__main__":

@@ -10,6 +10,13 @@ so 2-s and 0.6-s features both work. Writes ``--out`` (safetensors) and the sibl
 
 ``--recall`` also reports, for the queries of ``--eval-split``, recall@K of the ground-truth video when the
 projection ranks every video of the train/val/test annotations, against a random ranking.
+
+``--aligned``: video rows and sentences already share a space (TextClipNet rows + ``--text-encoder
+TextClipText``, the embedded default): nothing is trained, a clip scores as its best row (what ``MomentSearch``
+does then), and only the recall is reported (``--out`` not needed):
+
+    python tools/build_ground_prefilter.py --aligned --text-encoder TextClipText --data data/synth_ground_textclip \
+        --video-feats data/synth_ground_textclip/features/video
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tempo.tasks.prefilter import ClipPrefilter, save_projection, train_projection, window_rows
+from tempo.tasks.prefilter import ClipPrefilter, SegmentProjection, save_projection, train_projection, window_rows
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -82,7 +89,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with train.jsonl / val.jsonl / test.jsonl")
     parser.add_argument("--video-feats", required=True, help="folder of <vid>.npz + <vid>.json")
-    parser.add_argument("--out", required=True, help="output .prefilter.safetensors")
+    parser.add_argument("--out", help="output .prefilter.safetensors (required unless --aligned)")
+    parser.add_argument("--aligned", action="store_true",
+                        help="rows and sentences share a space: no projection to train, report recall@K only")
     parser.add_argument("--split", default="train")
     parser.add_argument("--text-encoder", default="MiniLM", help="the grounder's text encoder (bundle 'text')")
     parser.add_argument("--segment-seconds", type=float, default=2.0, help="length of an indexed segment")
@@ -99,6 +108,10 @@ def main(argv=None) -> int:
 
     data = Path(args.data)
     feats = VideoFeatures(Path(args.video_feats))
+    if args.aligned:
+        return report_aligned_recall(data, feats, TEXT_ENCODERS.build({"type": args.text_encoder}), args)
+    if not args.out:
+        parser.error("--out is required (unless --aligned)")
     rows = load_jsonl(data / f"{args.split}.jsonl")
     video, owner = training_pairs(rows, feats)
     text_encoder = TEXT_ENCODERS.build({"type": args.text_encoder})
@@ -123,6 +136,18 @@ def main(argv=None) -> int:
                                       segment_seconds=args.segment_seconds, seed=args.seed)}
     out = save_projection(projection, args.out, meta)
     print(json.dumps({"out": str(out), **meta}, indent=1))
+    return 0
+
+
+def report_aligned_recall(data: Path, feats: VideoFeatures, text_encoder, args) -> int:
+    pool = sorted({r["vid"] for split in ("train", "val", "test") if (data / f"{split}.jsonl").is_file()
+                   for r in load_jsonl(data / f"{split}.jsonl")})
+    queries = load_jsonl(data / f"{args.eval_split}.jsonl")
+    x, clip_len, _ = feats(pool[0])
+    identity = SegmentProjection(None, x.shape[1]).eval()
+    out = {"split": args.eval_split, "aligned": True,
+           **recall_at(identity, text_encoder, queries, pool, feats, segment_seconds=clip_len, seed=args.seed)}
+    print(json.dumps(out, indent=1))
     return 0
 
 

@@ -32,7 +32,9 @@ def add_arguments(parser) -> None:
                              "or a .safetensors/.bin file")
     parser.add_argument("--allow-random-init", action="store_true",
                         help="build a backbone without weights (testing only: features mean nothing)")
-    parser.add_argument("--layout", choices=["detect", "ground"], default="detect")
+    parser.add_argument("--layout", choices=["detect", "ground", "centered"], default="detect",
+                        help="detect: sliding windows (TriDet); ground: one row per --clip-len s (Moment-DETR); "
+                             "centered: one row per --stride frames, each from a --num-frames window centred on it")
     parser.add_argument("--fps", type=float, default=None, help="decode rate (default: native)")
     parser.add_argument("--num-frames", type=int, default=16, help="frames per feature window (detect)")
     parser.add_argument("--stride", type=int, default=4, help="frames between feature windows (detect)")

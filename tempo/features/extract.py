@@ -13,17 +13,18 @@ from scipy import sparse
 
 from ..io import VideoReader, probe
 from .base import Backbone, center_crop, short_side_size
-from .windows import WindowPlan, detect_windows, ground_windows
+from .windows import WindowPlan, centered_windows, detect_windows, ground_windows
 
-LAYOUTS = ("detect", "ground")
+LAYOUTS = ("detect", "ground", "centered")
 
 
 @dataclass
 class FeatureConfig:
     """How features are cut from a video (everything here enters the cache key).
 
-    layout: "detect" (T×C over sliding windows, TriDet/ActionFormer) or "ground" (one feature per
-        ``clip_len`` seconds, Moment-DETR/QVHighlights).
+    layout: "detect" (T×C over sliding windows, TriDet/ActionFormer), "ground" (one feature per
+        ``clip_len`` seconds, Moment-DETR/QVHighlights) or "centered" (one feature per ``stride`` frames, each
+        from a ``num_frames`` window centred on it: a fine grounding grid for a clip network).
     fps: decode rate; None keeps the native rate.
     num_frames, stride: window length and step in decoded frames (detect layout).
     frame_step: sampling step of a per-frame backbone (default: stride).
@@ -81,6 +82,8 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     step = cfg.frame_step or cfg.stride
     if cfg.layout == "detect":
         plan = detect_windows(len(order), fps, cfg.num_frames, cfg.stride, step)
+    elif cfg.layout == "centered":
+        plan = centered_windows(len(order), fps, cfg.num_frames, cfg.stride, step)
     else:
         plan = ground_windows(times, reader.duration, cfg.clip_len, step)
 
@@ -104,6 +107,8 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
             "size": int(size), "crop": crop, "lost_frames": reader.lost_summary()}
     if cfg.layout == "detect":
         meta.update(feat_stride=cfg.stride, num_frames=cfg.num_frames)
+    elif cfg.layout == "centered":
+        meta.update(feat_stride=cfg.stride, num_frames=cfg.num_frames, clip_len=cfg.stride / fps)
     else:
         meta.update(clip_len=cfg.clip_len)
     return feats, plan.spans.astype(np.float32), meta

@@ -26,7 +26,7 @@ def write_features(out_dir, vid: str, feats: np.ndarray, meta: dict) -> list[Pat
     returns the paths written (array file first)."""
     out_dir = Path(out_dir)
     buf = io.BytesIO()
-    if meta.get("layout", "detect") == "detect":
+    if meta.get("layout", "detect") == "detect":  # TriDet's .npy; the grounding layouts use QVHighlights' .npz
         array_path = out_dir / f"{vid}.npy"
         np.save(buf, feats)
     else:

@@ -97,6 +97,22 @@ class TextClipText(TextEncoder):
     def encode_tokens(self, texts: list[str], max_tokens: int = 32) -> tuple[np.ndarray, np.ndarray]:
         return self.minilm.encode_tokens(texts, max_tokens)
 
+    def encode_query_tokens(self, texts: list[str], max_tokens: int = 32) -> list[np.ndarray]:
+        """Per sentence, the tokens a grounding head reads: first the aligned sentence embedding, then MiniLM's
+        word tokens, in disjoint channels ((1 + L, embed_dim + 384): the sentence token is [0 | embedding], a word
+        token [word | 0]), so the head's cross-attention can take the aligned dot product with a row directly
+        while still reading the words. First, so that truncating to ``max_q_l`` never drops it."""
+        sentence = self.encode(texts)
+        words, mask = self.minilm.encode_tokens(list(texts), max_tokens)
+        out = []
+        for emb, w, m in zip(sentence, words, mask):
+            w = w[m]
+            tokens = np.zeros((1 + len(w), self.feature_dim + w.shape[1]), np.float32)
+            tokens[0, w.shape[1]:] = emb
+            tokens[1:, :w.shape[1]] = w
+            out.append(tokens)
+        return out
+
     def match_probability(self, video: np.ndarray, text: np.ndarray) -> np.ndarray:
         """(K, D) window embeddings, (N, D) sentence embeddings -> (K, N) probabilities of a match."""
         import torch
@@ -105,3 +121,17 @@ class TextClipText(TextEncoder):
             logits = self.network.match_logits(torch.from_numpy(np.asarray(video, np.float32)),
                                                torch.from_numpy(np.asarray(text, np.float32)))
         return torch.sigmoid(logits).numpy()
+
+
+def centered_rows(backbone: TextClipNet, frames: np.ndarray, fps: float) -> np.ndarray:
+    """Rows of already-resized frames (N, size, size, 3) in the ``centered`` layout the default grounder reads:
+    the windows, and the frames each one sees, from the plan ``tempo.features.extract`` uses on a decoded video
+    (for frames rendered from synth plans: training data and tests without a decoder)."""
+    from .windows import centered_windows
+
+    cfg = backbone.config
+    if abs(float(fps) - float(cfg["fps"])) > 1e-6:
+        raise ValueError(f"frames at {fps} fps; TextClipNet rows are made at {cfg['fps']} fps")
+    plan = centered_windows(len(frames), fps, int(cfg["window_frames"]), int(cfg["stride"]))
+    clips = np.stack([frames[plan.clip_positions(i, backbone.num_frames)] for i in range(len(plan))])
+    return backbone.forward_clips(clips)

@@ -6,9 +6,12 @@
     report = search.index_folder("clips/")       # features per 2-s clip, cached by content
     moments = search.search("the red square spins", top_k=10)
 
-Each query is encoded once (MiniLM tokens by default), a clip-level pre-filter picks the candidate
-clips when the folder is large, and BAM-DETR ranks moments inside each candidate (long clips in
-overlapping windows). Scores are the model's predicted quality, comparable across clips.
+Each query is encoded once, a clip-level pre-filter picks the candidate clips when the folder is large,
+and BAM-DETR ranks moments inside each candidate (long clips in overlapping windows). Scores are the model's
+predicted quality, comparable across clips. What features and text tokens the head reads comes from its
+bundle (``video_features``, ``text``): the embedded default reads TextClipNet rows every 0.27 s (``centered``
+layout) and the aligned sentence token + MiniLM words (``TextClipText.encode_query_tokens``); its pre-filter
+needs no learned projection, since rows and sentences share one space (a clip scores as its best row).
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ DEFAULT_VIDEO_FEATURES = {"backbone": "TwoStream", "layout": "ground", "fps": 15
                           "frame_step": 4}
 PREFILTER_MIN_CLIPS = 64  # below this every clip goes through the grounding head
 HEAD_BATCH = 16  # clip windows per forward of the grounding head (~3x the throughput of one at a time)
+WINDOW_CLIPS = 75  # rows per head window when the bundle does not say (the official max_v_l: 150 s of 2-s clips)
+# video backbone -> text encoder of the same embedding space: rows and sentences compare directly, so the
+# pre-filter needs no learned projection (a clip scores as its best row)
+ALIGNED_ENCODERS = {"TextClipNet": "TextClipText"}
 
 
 @dataclass
@@ -58,6 +65,7 @@ class MomentSearch:
         self.model.to(self.device).eval()
         self.video_cfg = {**DEFAULT_VIDEO_FEATURES, **self.bundle.get("video_features", {})}
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
+        self.window_clips = int(self.bundle.get("window_clips", WINDOW_CLIPS))  # rows per head window
         self.prefilter_candidates = prefilter_candidates
         self._text_encoder = None
         self.prefilter_info: dict | None = None  # the pre-filter's .json when one ships with the checkpoint
@@ -83,13 +91,13 @@ class MomentSearch:
 
         path = prefilter_path(checkpoint)
         if not path.is_file():
-            return None
+            return self._aligned_prefilter()
         model, info = load_projection(path)
         wanted = {"text_encoder": self.text_cfg["encoder"], "backbone": self.video_cfg["backbone"]}
         wrong = {k: info.get(k) for k, v in wanted.items() if info.get(k, v) != v}
         if wrong:
             log.warning("ignoring %s: made for %s, this model uses %s", path.name, wrong, wanted)
-            return None
+            return self._aligned_prefilter()
         trained = info.get("trained_on", {}).get("clip_len", [])
         if trained and float(self.video_cfg["clip_len"]) not in trained:  # still usable (window means), but say so
             log.warning("%s was trained on %s-s feature rows, this model uses %s s; rebuild it with "
@@ -97,13 +105,27 @@ class MomentSearch:
         self.prefilter_info = info
         return model
 
+    def _aligned_prefilter(self):
+        """The identity projection when video rows and sentences share a space (``ALIGNED_ENCODERS``)."""
+        from .prefilter import SegmentProjection
+
+        if ALIGNED_ENCODERS.get(self.video_cfg["backbone"]) != self.text_cfg["encoder"]:
+            return None
+        clip_len = float(self.video_cfg["clip_len"])
+        self.prefilter_info = {"segment_seconds": clip_len, "aligned": True,  # one segment per row
+                               "text_encoder": self.text_cfg["encoder"], "backbone": self.video_cfg["backbone"]}
+        return SegmentProjection(None, int(self.bundle["model"]["model"]["v_feat_dim"]) - 2).eval()
+
     # ------------------------------------------------------------------ indexing
     def clip_features(self, path) -> tuple[np.ndarray, float]:
         from ..features.stage import extract_features
 
         f = self.video_cfg
-        feats, meta = extract_features(path, f["backbone"], layout="ground", fps=f.get("fps"),
-                                       clip_len=f["clip_len"], frame_step=f.get("frame_step"))
+        layout = f.get("layout", "ground")
+        grid = (dict(num_frames=f["num_frames"], stride=f["stride"]) if layout == "centered"
+                else dict(clip_len=f["clip_len"], frame_step=f.get("frame_step")))
+        feats, meta = extract_features(path, f["backbone"], layout=layout, fps=f.get("fps"),
+                                       checkpoint=f.get("checkpoint"), **grid)
         return np.asarray(feats, np.float32), float(meta["duration"])
 
     def index_folder(self, folder, progress=None) -> IndexReport:
@@ -144,9 +166,9 @@ class MomentSearch:
         if index is None or key in index:
             return
         feats = self.clips[key]
-        if feats.ndim != 2 or feats.shape[1] != self._prefilter_model.proj.in_features:
-            log.warning("pre-filter off: clip features have %s dims, it expects %d", feats.shape[1:],
-                        self._prefilter_model.proj.in_features)
+        dim = len(self._prefilter_model.mean)  # the projection's input dims
+        if feats.ndim != 2 or feats.shape[1] != dim:
+            log.warning("pre-filter off: clip features have %s dims, it expects %d", feats.shape[1:], dim)
             self._prefilter_index = None
             return
         index.add(key, feats)
@@ -165,6 +187,8 @@ class MomentSearch:
         return self._text_encoder
 
     def encode_query(self, query: str) -> np.ndarray:
+        if self.text_cfg.get("query_tokens"):  # aligned sentence token + word tokens (TextClipText)
+            return self.text_encoder.encode_query_tokens([query], self.text_cfg.get("max_tokens", 32))[0]
         if self.text_cfg.get("tokens", True):
             feats, mask = self.text_encoder.encode_tokens([query], self.text_cfg.get("max_tokens", 32))
             return feats[0][mask[0]]
@@ -188,7 +212,8 @@ class MomentSearch:
 
         moments = []
         results = ground_many(self.model, [self.clips[c] for c in candidates], text, self.video_cfg["clip_len"],
-                              top_k=top_k, batch_size=batch_size, durations=[self.durations[c] for c in candidates])
+                              top_k=top_k, window_clips=self.window_clips, batch_size=batch_size,
+                              durations=[self.durations[c] for c in candidates])
         for clip, found in zip(candidates, results):
             moments += [Moment(clip, float(m["start"]), float(m["end"]), float(m["score"])) for m in found]
         moments.sort(key=lambda m: -m.score)

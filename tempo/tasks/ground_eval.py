@@ -24,10 +24,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--head", choices=("bam_detr", "textclip"), default="bam_detr",
                         help="the grounding engine (see tempo ground --help)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N queries")
+    parser.add_argument("--by-type", action="store_true",
+                        help="also score each query type (one moment / several moments) on its own")
 
 
-def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=None, head="bam_detr") -> dict:
-    from ..eval.grounding import evaluate_submission, load_jsonl, mr_r1
+QUERY_TYPES = {"one_moment": lambda row: len(row["relevant_windows"]) == 1,  # one instance described
+               "several_moments": lambda row: len(row["relevant_windows"]) > 1}  # every instance of an action
+
+
+def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=None, head="bam_detr",
+             by_type: bool = False) -> dict:
+    """Metrics of the whole split; with ``by_type`` also per query type (``QUERY_TYPES``) under "by_type"."""
+    from ..eval.grounding import load_jsonl
     from .text_search import make_search
 
     data = Path(data)
@@ -45,16 +53,30 @@ def evaluate(data, split="test", ann=None, videos=None, checkpoint=None, limit=N
         moments = search.search(row["query"], top_k=10, clips=[clip])
         submission.append({"qid": row["qid"], "query": row["query"], "vid": row["vid"],
                            "pred_relevant_windows": [[m.start, m.end, m.score] for m in moments]})
-    metrics = evaluate_submission(submission, gt, variant="bam", dataset="hl", match_number=True)
-    full = metrics["full"]
+    result = {"split": split, **score(submission, gt)}
+    if by_type:
+        result["by_type"] = {}
+        for name, keep in QUERY_TYPES.items():
+            rows = [r for r in gt if keep(r)]
+            qids = {r["qid"] for r in rows}
+            if rows:
+                result["by_type"][name] = score([s for s in submission if s["qid"] in qids], rows)
+    return result
+
+
+def score(submission: list, gt: list) -> dict:
+    from ..eval.grounding import evaluate_submission, mr_r1
+
+    full = evaluate_submission(submission, gt, variant="bam", dataset="hl", match_number=True)["full"]
     r1_03, _ = mr_r1(submission, gt, [0.3])
-    return {"split": split, "queries": len(gt), "R1@0.3": r1_03["0.3"], "R1@0.5": full["MR-R1"]["0.5"],
+    return {"queries": len(gt), "R1@0.3": r1_03["0.3"], "R1@0.5": full["MR-R1"]["0.5"],
             "R1@0.7": full["MR-R1"]["0.7"], "mAP@0.5": full["MR-mAP"]["0.5"],
             "mAP@0.75": full["MR-mAP"]["0.75"], "mAP": full["MR-mAP"]["average"], "mIoU": full["MR-mIoU"]}
 
 
 def run(args) -> int:
-    result = evaluate(args.data, args.split, args.ann, args.videos, args.checkpoint, args.limit, args.head)
+    result = evaluate(args.data, args.split, args.ann, args.videos, args.checkpoint, args.limit, args.head,
+                      args.by_type)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -54,7 +54,12 @@ def queries_of(plan, rng) -> list:
 
 
 def make(job: Job) -> dict:
-    plan, path = write_scene_video(job)
+    plan, _ = write_scene_video(job)
+    return {"split": job.split, "rows": annotation_rows(job, plan)}
+
+
+def annotation_rows(job: Job, plan) -> list:
+    """The jsonl rows (without qid) of one scene, from its plan alone (no video needed)."""
     rows = []
     for q in queries_of(plan, rng_for(job, "caption")):
         windows = [[rounded(s), rounded(e)] for s, e in q["windows"]]
@@ -63,7 +68,7 @@ def make(job: Job) -> dict:
                      "relevant_windows": windows, "relevant_clip_ids": ids, "saliency_scores": scores,
                      "action": q["action"], "described": q["described"],
                      **({"to_colour": q["to_colour"]} if "to_colour" in q else {})})
-    return {"split": job.split, "rows": rows}
+    return rows
 
 
 def write(records: list, out_dir: Path, meta: dict) -> list:
