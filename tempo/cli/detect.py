@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..io.discover import video_ids
 from ..io.outputs import check_output_dir
-from .common import print_json, run_each_overlapped
+from .common import print_json
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
 FORMATS = ("json", "csv", "srt", "vtt", "png")
