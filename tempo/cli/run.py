@@ -80,12 +80,12 @@ def run(args) -> int:
                     "computed": dict(pipeline.computed)})
     else:  # with -o the results are in files: say which, so a successful run does not look like nothing happened
         for video, res in result.ok.items():
-            report = ", ".join(f"{s['stage']} {s['status']} {s['seconds']:.2f}s" for s in res["stages"])
-            print(f"{video}: {report}")
             made = res["written"] + res.get("files", []) + [c["file"] for c in res.get("clips", [])]
-            made += [res["reel"]["file"]] if res.get("reel") else []
-            for f in made:
-                print(f"  -> {f}")
+            made += ([res["reel"]["file"]] if res.get("reel") else []) + res.get("exported", [])
+            print(f"{video} -> {', '.join(made)}")
+            # the per-stage report goes to stderr: stdout stays one line per video
+            print("  " + ", ".join(f"{s['stage']} {s['status']} {s['seconds']:.2f}s" for s in res["stages"]),
+                  file=sys.stderr)
     return result.exit_code
 
 
