@@ -38,7 +38,7 @@ MODELS = TempoRegistry("tempo model", scope="tempo", locations=[
     "tempo.models.text_clipnet"])
 BACKBONES = TempoRegistry("tempo backbone", scope="tempo", locations=["tempo.features"])
 TEXT_ENCODERS = TempoRegistry("tempo text encoder", scope="tempo", locations=["tempo.features"])
-STAGES = TempoRegistry("tempo stage", scope="tempo", locations=["tempo.pipeline", "tempo.features"])
+STAGES = TempoRegistry("tempo stage", scope="tempo", locations=["tempo.pipeline", "tempo.features", "tempo.stages"])
 DATASETS = TempoRegistry("tempo dataset", scope="tempo", locations=[
     "tempo.data.detection_dataset", "tempo.data.grounding_dataset", "tempo.data.concat",
     "tempo.models.onion_peel.train_data", "tempo.models.seedvr.train_data", "tempo.models.action_clipnet",

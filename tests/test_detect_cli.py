@@ -98,25 +98,25 @@ def test_folder_exports_overlap_the_next_video(tmp_path, bundle, monkeypatch):
     import threading
 
     import tempo.io.exports as exports
-    from tempo.tasks.detect import ActionDetector
+    from tempo.stages.detect import TriDetCandidates
 
     monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
     _clips(tmp_path / "in", 3)
     second_started, seen = threading.Event(), []
-    detect, export = ActionDetector.detect, exports.export_detections
+    detect, export = TriDetCandidates.run, exports.export_detections
 
-    def detect_counting(self, video, features_file=None):
-        seen.append(video)
+    def detect_counting(self, context):  # the detection network of one video
+        seen.append(context["video"])
         if len(seen) == 2:
             second_started.set()
-        return detect(self, video, features_file=features_file)
+        return detect(self, context)
 
     def export_waiting(dets, stem, *args, **kwargs):
         if stem.name == "c0":  # sequential code would wait here in vain: video 2 starts after this returns
             seen.append(("overlapped", second_started.wait(timeout=10)))
         return export(dets, stem, *args, **kwargs)
 
-    monkeypatch.setattr(ActionDetector, "detect", detect_counting)
+    monkeypatch.setattr(TriDetCandidates, "run", detect_counting)
     monkeypatch.setattr(exports, "export_detections", export_waiting)
     out = tmp_path / "out"
     assert main(["detect", str(tmp_path / "in"), "--checkpoint", str(bundle), "-o", str(out), "--formats", "json"]) == 0
@@ -128,19 +128,18 @@ def test_overlapped_folder_run_equals_sequential(tmp_path, bundle, capsys, monke
     """Same files byte for byte, same results order, same error lines in the same order, with a bad video and a
     failing export in the folder; the failed export leaves nothing half-written."""
     from tempo.cli.detect import detect_all
+    from tempo.cli.pipelines import build
     from tempo.io.discover import video_ids
-    from tempo.tasks.detect import ActionDetector
 
     monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
     _clips(tmp_path / "in", 4)
     (tmp_path / "in" / "c1.mp4").write_bytes(b"not a video")
-    detector = ActionDetector(str(bundle), min_score=0.0)
+    pipeline = build("detect", {"detector.checkpoint": str(bundle), "DetectionPost.min_score": 0.0})
     runs = {}
     for overlap in (False, True):
         out = tmp_path / "out"  # the same folder for both runs: its path is in the error lines
         (out / "c2.csv").mkdir(parents=True)  # a directory where c2's CSV goes: that export fails
-        result = detect_all(detector, video_ids([str(tmp_path / "in")]), out, ["json", "csv", "srt", "vtt", "png"],
-                            overlap=overlap)
+        result = detect_all(pipeline, video_ids([str(tmp_path / "in")]), out, overlap=overlap)
         files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
         runs[overlap] = (list(result.ok), result.failed, files, capsys.readouterr().err)
         out.rename(tmp_path / f"out_{overlap}")

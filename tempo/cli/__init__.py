@@ -19,7 +19,7 @@ import sys
 from ..errors import TempoError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_NOT_COMMANDS = {"common"}
+_NOT_COMMANDS = {"common", "pipelines"}
 
 
 def _command_modules():

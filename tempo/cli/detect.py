@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..io.discover import video_ids
 from ..io.outputs import check_output_dir
-from .common import print_json, run_each_overlapped
+from .common import print_json
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
 FORMATS = ("json", "csv", "srt", "vtt", "png")
@@ -43,10 +43,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
 
 
+def overrides(args, formats: list[str]) -> dict:
+    """The flags as ``--cfg-options`` of ``pipelines/detect.py``: ``tempo detect`` runs that config."""
+    return {"detector.checkpoint": args.checkpoint, "detector.config": args.config, "detector.device": args.device,
+            "DetectorFeatures.features_file": args.features, "DetectionPost.min_score": args.min_score,
+            "DetectionPost.top_k": args.top_k, "ExportDetections.formats": formats}
+
+
 def run(args) -> int:
     from ..assets import SAMPLE_VIDEO
-    from ..tasks.detect import ActionDetector
+    from ..tasks.detect import shared_detector
     from ..tasks.vocabulary import detector_note
+    from .pipelines import build
 
     inputs = list(args.inputs) + ([str(SAMPLE_VIDEO)] if args.sample else [])
     if not inputs:
@@ -62,13 +70,13 @@ def run(args) -> int:
     else:
         ids = video_ids(inputs)  # videos found in folders keep their sub-folders; name clashes stop here
     out_dir = check_output_dir(args.output)
-    detector = ActionDetector(args.checkpoint, args.config, device=args.device, min_score=args.min_score)
+    # loaded here, not on first use, so a bad checkpoint is one line before any video is touched
+    detector = shared_detector(args.checkpoint, args.config, args.device)
     note = detector_note(detector.classes, detector.bundle)
     if note:  # it labels any footage with its synthetic classes: say so before the results
         print(note, file=sys.stderr)
 
-    result = detect_all(detector, ids, out_dir, formats, top_k=args.top_k, features_file=args.features,
-                        debug=args.debug)
+    result = detect_all(build("detect", overrides(args, formats)), ids, out_dir, debug=args.debug)
     if args.json:
         print_json({"results": list(result.ok.values()), "failed": result.failed})
     else:
@@ -81,23 +89,13 @@ def run(args) -> int:
     return result.exit_code
 
 
-def detect_all(detector, ids: list, out_dir: Path, formats: list[str], top_k: int | None = None,
-               features_file=None, debug: bool = False, overlap: bool = True):
-    """Detect on every ``(path, output id)``; a video's exports (the PNG timeline is most of their time) are
-    written on a background thread while the next video is decoded and featurised (``overlap=False``: one
-    after the other, same files, same order)."""
-    from ..io import probe
-    from ..io.exports import export_detections
+def detect_all(pipeline, ids: list, out_dir: Path, debug: bool = False, overlap: bool = True):
+    """Run the detect pipeline on every ``(path, output id)``; a video's exports (the PNG timeline is most of their
+    time) are written on a background thread while the next video is decoded and featurised (``overlap=False``:
+    one after the other, same files, same order)."""
+    from .pipelines import run_over
 
-    vid_of = {str(p): vid for p, vid in ids}
+    def finish(path: Path, ctx: dict) -> dict:
+        return {"video": str(path), "detections": ctx["detections"], "files": ctx["files"]}
 
-    def compute(path: Path) -> list[dict]:
-        dets = detector.detect(path, features_file=features_file)
-        return dets[:top_k] if top_k else dets
-
-    def finish(path: Path, dets: list[dict]) -> dict:
-        duration = probe(path).duration if path.exists() else None
-        written = export_detections(dets, out_dir / vid_of[str(path)], formats, duration=duration, video=str(path))
-        return {"video": str(path), "detections": dets, "files": [str(p) for p in written]}
-
-    return run_each_overlapped([p for p, _ in ids], compute, finish, "detecting", debug=debug, overlap=overlap)
+    return run_over(pipeline, ids, out_dir, finish, "detecting", debug=debug, overlap=overlap)

@@ -14,6 +14,9 @@ Safety rules (why the code looks the way it does):
   deleted in it, and only files of the cache's layout are ever deleted.
 - A cache that cannot be used (read-only, a file, someone else's folder) never costs a run its
   result: ``get``/``put`` warn once and the run goes on without the cache.
+- File outputs (videos) sit beside their entry as ``<key>.<name><suffix>``, written (temp + rename)
+  before the entry that names them, size and checksum recorded in it: an entry is served only with
+  all its files intact, and a file whose entry is gone is an orphan that ``clear``/``verify`` remove.
 - Temp files carry host and pid; ones whose writer is gone are removed by the next ``put`` in that
   folder and by ``verify``.
 """
@@ -30,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cachedir import (CacheDirError, claim, entry_path, has_tag, open_temp, prune, remove_stale_temps,
+from .cachedir import (CacheDirError, blob_path, claim, entry_path, has_tag, open_temp, prune, remove_stale_temps,
                        temp_is_stale, walk)
+from .files import FileOutput, file_digest
 
 log = logging.getLogger(__name__)
 META = "__meta__"
@@ -60,12 +64,18 @@ def _checksum(arrays: dict[str, np.ndarray], values) -> str:
     return h.hexdigest()
 
 
+FILE = "__file__"  # a value {"__file__": <file name beside the entry>, "size", "blake2b"} is a file output
+
+
 def split_outputs(outputs: dict) -> tuple[dict, dict]:
-    """Separate numpy arrays (stored as arrays) from JSON-able values (stored in the metadata)."""
+    """Separate numpy arrays (stored as arrays) from JSON-able values (stored in the metadata).
+    File outputs must have been stored first (``Cache.put`` does it)."""
     arrays, values = {}, {}
     for name, value in outputs.items():
         if isinstance(value, np.ndarray):
             arrays[name] = value
+        elif isinstance(value, FileOutput):
+            raise TypeError(f"file output {name!r} must be stored with Cache.put")
         else:
             json.dumps(value)  # fail early on values the cache cannot store
             values[name] = value
@@ -122,7 +132,7 @@ class Cache:
             self.stats.corrupt += 1
             self.stats.misses += 1
             try:
-                path.unlink(missing_ok=True)
+                self._remove_entry(path)
             except OSError:  # a read-only cache: still a miss
                 pass
             return None
@@ -150,7 +160,28 @@ class Cache:
         values = meta.get("values", {})
         if _checksum(arrays, values) != meta.get("checksum"):
             raise ValueError("checksum mismatch")
-        return {**arrays, **values}
+        return {**arrays, **cls._resolve_files(path, values)}
+
+    @staticmethod
+    def _resolve_files(path: Path, values: dict) -> dict:
+        """File-output values -> the cached file's path, after checking its size and checksum."""
+        out = dict(values)
+        for name, value in values.items():
+            if isinstance(value, dict) and FILE in value:
+                blob = path.with_name(value[FILE])
+                if blob.parent != path.parent or not blob.name.startswith(path.stem + "."):
+                    raise ValueError(f"file output {name!r} names {value[FILE]!r}, not a file of this entry")
+                if file_digest(blob) != (value["size"], value["blake2b"]):
+                    raise ValueError(f"file output {blob.name} does not match its checksum")
+                out[name] = str(blob)
+        return out
+
+    def _remove_entry(self, path: Path) -> None:
+        """Remove an entry and the file outputs beside it."""
+        path.unlink(missing_ok=True)
+        for blob in path.parent.glob(f"{path.stem}.*"):
+            if blob != path and blob.is_file() and not blob.is_symlink():
+                blob.unlink(missing_ok=True)
 
     @classmethod
     def _is_tempo_entry(cls, path: Path, stage: str, key: str) -> bool:
@@ -168,7 +199,8 @@ class Cache:
         Returns None (after one warning) when the cache cannot be written: the caller's result is
         never lost to a read-only or mis-set cache folder.
         """
-        arrays, values = split_outputs(outputs)
+        files = {k: v for k, v in outputs.items() if isinstance(v, FileOutput)}
+        arrays, values = split_outputs({k: v for k, v in outputs.items() if k not in files})
         path = self.path_for(stage, key)
         if self.off is not None:
             return None
@@ -176,12 +208,38 @@ class Cache:
             self._claim(create=True)
             path.parent.mkdir(parents=True, exist_ok=True)
             remove_stale_temps(path.parent)
+            for name, value in files.items():  # files first: an entry never names a file not yet there
+                values[name] = self._store_file(stage, key, name, value.path)
             self._write(path, stage, key, arrays, values, info)
         except (OSError, CacheDirError) as exc:
             self._turn_off(exc)
             return None
         self.stats.writes += 1
         return path
+
+    def file_path(self, stage: str, key: str, name: str, src) -> Path:
+        """Where ``put`` stores the file output ``name`` (a file like ``src``) of entry (stage, key)."""
+        if name == "npz":  # <key>.npz is the entry itself
+            raise ValueError("a file output cannot be named 'npz'")
+        return blob_path(self.root, stage, key, name, "".join(Path(src).suffixes[-1:]))
+
+    def _store_file(self, stage: str, key: str, name: str, src: Path) -> dict:
+        """Copy ``src`` beside the entry (temp file + fsync + rename); returns the value the entry records."""
+        import shutil
+
+        dst = self.file_path(stage, key, name, src)
+        fd, tmp = open_temp(dst.parent, key)
+        try:
+            with os.fdopen(fd, "wb") as f, open(src, "rb") as fin:
+                shutil.copyfileobj(fin, f, 1 << 20)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, dst)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        size, digest = file_digest(dst)
+        return {FILE: dst.name, "size": size, "blake2b": digest}
 
     @staticmethod
     def _write(path: Path, stage: str, key: str, arrays: dict, values: dict, info: dict | None) -> None:
@@ -210,9 +268,9 @@ class Cache:
         stages: dict[str, dict] = {}
         temp = stale = 0
         for kind, path, stage, _ in walk(self.root):
-            if kind == "entry":
+            if kind in ("entry", "blob"):
                 s = stages.setdefault(stage, {"entries": 0, "bytes": 0})
-                s["entries"] += 1
+                s["entries"] += kind == "entry"
                 s["bytes"] += path.lstat().st_size
             elif kind == "temp":
                 temp += 1
@@ -234,14 +292,16 @@ class Cache:
         if not self._claim(create=False):
             return 0
         n = kept = 0
-        for kind, path, st, key in list(walk(self.root, stage)):
+        found = list(walk(self.root, stage))
+        for kind, path, st, key in found:
             if kind == "entry" and self._is_tempo_entry(path, st, key):
                 path.unlink(missing_ok=True)
                 n += 1
             elif kind == "temp" and temp_is_stale(path):
                 path.unlink(missing_ok=True)
-            elif kind != "temp":
+            elif kind not in ("temp", "blob"):
                 kept += 1
+        self._remove_orphans(found)
         prune(self.root, stage)
         if kept:
             log.warning("%s: left %d file(s) that are not tempo cache entries (damaged entries: run "
@@ -260,9 +320,17 @@ class Cache:
                     self._read(path, stage, key)
                     ok += 1
                 except Exception:
-                    path.unlink(missing_ok=True)
+                    self._remove_entry(path)
                     bad += 1
             elif kind == "temp" and temp_is_stale(path):
                 path.unlink(missing_ok=True)
                 temps += 1
+        self._remove_orphans(list(walk(self.root)))
         return {"valid": ok, "removed": bad, "temp_removed": temps}
+
+    @staticmethod
+    def _remove_orphans(found) -> None:
+        """File outputs whose entry is gone (removed, or never written: its writer died in between)."""
+        for kind, path, _, key in found:
+            if kind == "blob" and not path.with_name(f"{key}.npz").exists():
+                path.unlink(missing_ok=True)

@@ -2,7 +2,8 @@
 
     <root>/CACHEDIR.TAG                                  the standard cache-directory tag
     <root>/<stage>/<key[:2]>/<key>.npz                   one entry
-    <root>/<stage>/<key[:2]>/.<key>.<host>-<pid>.<random>.tmp   an entry being written
+    <root>/<stage>/<key[:2]>/<key>.<name><suffix>         a file output of that entry (a video: files.py)
+    <root>/<stage>/<key[:2]>/.<key>.<host>-<pid>.<random>.tmp   an entry or file being written
 
 Cache commands delete files, and a mis-set ``--cache-dir`` / ``TEMPO_CACHE_DIR`` (``.``, ``$HOME``, a
 project folder) must never cost user data. So tempo acts only on a folder carrying its tag (written
@@ -35,6 +36,8 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{2,128}")
 # earlier tempo versions named temp files without the "<host>-<pid>." part
 _TEMP = re.compile(r"\.(?P<key>[A-Za-z0-9_-]{2,128})\."
                    r"(?:(?P<host>[A-Za-z0-9-]*)-(?P<pid>\d+)\.)?[A-Za-z0-9_]+\.tmp")
+# a file output: <key>.<output name><suffix>, e.g. <key>.video.mp4 (names and suffixes as files.py allows)
+_BLOB = re.compile(r"(?P<key>[A-Za-z0-9_-]{2,128})\.(?P<name>[a-z][a-z0-9_]{0,31})(?P<suffix>(\.[A-Za-z0-9]{1,8}){0,2})")
 _TAG_TEMP = re.compile(r"\.CACHEDIR\.TAG\.[A-Za-z0-9_-]+\.tmp")
 HOST = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:64]
 _STARTED = time.time()  # about when this process started
@@ -59,6 +62,14 @@ def entry_path(root: Path, stage: str, key: str) -> Path:
     if not valid_key(key):
         raise ValueError(f"invalid cache key {key!r}")
     return root / stage / key[:2] / f"{key}.npz"
+
+
+def blob_path(root: Path, stage: str, key: str, name: str, suffix: str) -> Path:
+    """Where the file output ``name`` of entry (stage, key) lives."""
+    path = entry_path(root, stage, key).with_name(f"{key}.{name}{suffix}")
+    if not _BLOB.fullmatch(path.name):
+        raise ValueError(f"invalid file output name {name!r}{suffix!r}")
+    return path
 
 
 def open_temp(folder: Path, key: str) -> tuple[int, Path]:
@@ -128,8 +139,8 @@ def remove_stale_temps(folder: Path) -> int:
 def walk(root: Path, stage: str | None = None):
     """Yield ``(kind, path, stage, key)`` for every file in the layout's entry folders.
 
-    kind: "entry" (``<key>.npz`` under the right ``<key[:2]>`` folder), "temp" (our temp file
-    name) or "other" (anything else found there, never ours to touch). Symlinks are not followed.
+    kind: "entry" (``<key>.npz`` under the right ``<key[:2]>`` folder), "blob" (a file output of an
+    entry, ``<key>.<name><suffix>``), "temp" (our temp file name) or "other" (anything else found there, never ours to touch). Symlinks are not followed.
     """
     for sdir in _dirs(root):
         if not valid_stage(sdir.name) or (stage is not None and sdir.name != stage):
@@ -216,7 +227,10 @@ def _kind(f, prefix: str) -> tuple[str | None, str | None]:
     if f.name.endswith(".npz") and valid_key(f.name[:-4]) and f.name[:2] == prefix:
         return "entry", f.name[:-4]
     m = _TEMP.fullmatch(f.name)
-    return ("temp", m["key"]) if m and m["key"][:2] == prefix else (None, None)
+    if m and m["key"][:2] == prefix:
+        return "temp", m["key"]
+    m = _BLOB.fullmatch(f.name)
+    return ("blob", m["key"]) if m and m["key"][:2] == prefix else (None, None)
 
 
 def claim(root: Path, create: bool) -> bool:

@@ -13,12 +13,16 @@ class Stage:
     change. ``params`` are the constructor's keyword arguments (all of them enter the cache key).
     ``weights_id()`` returns a hash of the weights the stage uses ("" when it uses none).
     ``run(context)`` reads what it needs from the context (the input video path under "video" and
-    the outputs of earlier stages) and returns a dict of numpy arrays and JSON-able values.
+    the outputs of earlier stages) and returns a dict of numpy arrays, JSON-able values and
+    ``FileOutput``s (files written under ``context["scratch"]``; cached as files, see ``files.py``).
+    ``writes_results`` stages (exports) write into ``context["output_dir"]`` and are never cached; a
+    folder run overlaps them with the next video's computing stages.
     """
 
     name: ClassVar[str | None] = None
     version: ClassVar[str] = "1"
     cacheable: ClassVar[bool] = True
+    writes_results: ClassVar[bool] = False
 
     def __init__(self, **params: Any):
         self.params = params

@@ -76,6 +76,15 @@ class ActionDetector:
                                duration=duration, label_names=self.classes, min_score=self.min_score,
                                video=video)
 
+    def feature_fps(self, video: Path) -> float:
+        """The fps of precomputed features: the config's, else the video's."""
+        from ..io import probe
+
+        fps = self.features.get("fps") or (probe(video).fps if video.exists() else None)
+        if fps is None:
+            raise UsageError("with --features and no video file, the config must give the feature fps")
+        return fps
+
     def detect(self, video, features_file=None) -> list[dict]:
         """Detections (best first) for one video file, or for precomputed features of it."""
         from ..features.stage import extract_features
@@ -85,14 +94,45 @@ class ActionDetector:
         if features_file is not None:
             info = probe(video) if video.exists() else None
             feats = np.load(features_file)
-            fps = self.features.get("fps") or (info.fps if info else None)
-            if fps is None:
-                raise UsageError("with --features and no video file, the config must give the feature fps")
-            return self.detect_features(feats, fps, info.duration if info else None, str(video))
+            return self.detect_features(feats, self.feature_fps(video), info.duration if info else None, str(video))
         f = self.features
         feats, meta = extract_features(video, f["backbone"], layout="detect", fps=f.get("fps"),
                                        num_frames=f["num_frames"], stride=f["stride"])
         return self.detect_features(feats, meta["fps"], meta["duration"], str(video))
+
+
+def detector_files(checkpoint=None, config=None) -> list[Path]:
+    """The files a detector is made of (weights, the model JSON beside them, a config): its cache identity."""
+    weights = Path(checkpoint) if checkpoint is not None else DEFAULT_DETECTOR
+    files = [weights, weights.with_name(weights.stem + ".json")]
+    return [f for f in files + ([Path(config)] if config is not None else []) if f.is_file()]
+
+
+def detector_feature_cfg(checkpoint=None, config=None) -> dict:
+    """The features a detector reads (backbone, layout, fps, num_frames, stride), without loading its weights."""
+    weights = Path(checkpoint) if checkpoint is not None else DEFAULT_DETECTOR
+    if not weights.is_file():
+        raise InputError(weights, "checkpoint not found" if checkpoint is not None else
+                         "the embedded default detector is not in this build; pass --checkpoint (and --config)")
+    if weights.suffix == ".safetensors":
+        return {**DEFAULT_FEATURES, **read_bundle_config(weights).get("features", {})}
+    if config is None:
+        raise UsageError(f"{weights}: an official checkpoint needs --config (e.g. configs/tridet/thumos14_i3d.py)")
+    return _model_from_config(config)[1]
+
+
+_loaded: dict = {}
+
+
+def shared_detector(checkpoint=None, config=None, device=None) -> ActionDetector:
+    """One ``ActionDetector`` per (checkpoint, config, device) in this process: pipeline stages build it on
+    first use, so a cache hit never loads weights and a folder run loads them once."""
+    from ..pipeline.fingerprint import file_fingerprint
+
+    key = (str(checkpoint), str(config), device, tuple(file_fingerprint(f) for f in detector_files(checkpoint, config)))
+    if key not in _loaded:
+        _loaded[key] = ActionDetector(checkpoint, config, device=device, min_score=0.0)
+    return _loaded[key]
 
 
 def _model_from_config(config):

@@ -16,17 +16,38 @@ def detect_segments(model, feats: np.ndarray, fps: float, feat_stride: int, num_
     Returns dicts ``start``, ``end`` (seconds; -0.0 normalised to 0.0), ``label``, ``label_id``, ``score``
     (+ ``video``), best first.
     """
+    if duration is None:
+        duration = default_duration(feats, feat_stride, num_frames, fps)
+    cands = network_candidates(model, feats)
+    return postprocess(cands, model.test_cfg, fps, feat_stride, num_frames, duration, label_names, min_score, video)
+
+
+def default_duration(feats, feat_stride: int, num_frames: int, fps: float) -> float:
+    """The span the features cover, in seconds."""
+    return ((len(feats) - 1) * feat_stride + num_frames) / fps
+
+
+def network_candidates(model, feats: np.ndarray) -> dict:
+    """The network part of inference: pre-NMS candidates (numpy ``segments`` (N, 2) in feature-grid units,
+    ``scores``, ``labels``), what the detect pipeline caches so that NMS settings recompute only ``postprocess``."""
     feats = np.asarray(feats, dtype=np.float32)
     if feats.ndim != 2 or feats.shape[0] == 0:
         raise ValueError(f"expected T x C features with T > 0, got shape {feats.shape}")
-    if duration is None:
-        duration = ((feats.shape[0] - 1) * feat_stride + num_frames) / fps
     model.eval()
-    device = next(model.parameters()).device
     with torch.no_grad():
-        dets = model.predict_video({"feats": torch.from_numpy(np.ascontiguousarray(feats.T)).to(device),
-                                    "fps": fps, "duration": duration, "feat_stride": feat_stride,
-                                    "feat_num_frames": num_frames, "video_id": video})
+        inputs, masks = model.pad_batch([torch.from_numpy(np.ascontiguousarray(feats.T)).to(model.device)],
+                                        training=False)
+        cands = model.video_candidates(model.forward_heads(inputs, masks))
+    return {k: v.detach().cpu().numpy() for k, v in cands.items()}
+
+
+def postprocess(cands: dict, test_cfg: dict, fps: float, feat_stride: int, num_frames: int, duration: float,
+                label_names=None, min_score: float = 0.0, video: str | None = None) -> list[dict]:
+    """NMS (``test_cfg``) over ``network_candidates``, grid -> seconds, then the dicts ``detect_segments`` returns."""
+    from .postprocess import grid_to_seconds, run_nms
+
+    dets = run_nms({k: torch.from_numpy(np.asarray(cands[k])) for k in ("segments", "scores", "labels")}, test_cfg)
+    dets["segments"] = grid_to_seconds(dets["segments"], feat_stride, num_frames, fps, duration)
     out = []
     for (start, end), score, label in zip(dets["segments"].tolist(), dets["scores"].tolist(),
                                           dets["labels"].tolist()):
