@@ -21,6 +21,8 @@ def no_work(monkeypatch):
     monkeypatch.setattr("tempo.tasks.restore.load_restorer", _boom)
     monkeypatch.setattr("tempo.models.onion_peel.tempo_weights.load_networks", _boom)
     monkeypatch.setattr("tempo.tasks.detect.ActionDetector", _boom)
+    # make_search first: importing text_search subclasses the real MomentSearch, which is then replaced
+    monkeypatch.setattr("tempo.tasks.text_search.make_search", _boom)
     monkeypatch.setattr("tempo.tasks.ground.MomentSearch", _boom)
     monkeypatch.setattr("tempo.features.feature_pipeline", _boom)
 

@@ -6,7 +6,7 @@ MomentSearch uses at query time). Each video's ``clip_len`` is read from its ``<
 so 2-s and 0.6-s features both work. Writes ``--out`` (safetensors) and the sibling ``.json``.
 
     python tools/build_ground_prefilter.py --data data/synth_ground \
-        --video-feats data/synth_ground/features/video_2s --out tempo/weights/bam_detr_synth.prefilter.safetensors
+        --video-feats data/synth_ground/features/video_2s --out my_grounder.prefilter.safetensors
 
 ``--recall`` also reports, for the queries of ``--eval-split``, recall@K of the ground-truth video when the
 projection ranks every video of the train/val/test annotations, against a random ranking.
