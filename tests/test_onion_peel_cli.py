@@ -14,6 +14,12 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 H, W, T = 40, 56, 6
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """The command caches its output video (it runs a pipeline): each test its own cache, never the user's."""
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     d = tmp_path_factory.mktemp("complete")

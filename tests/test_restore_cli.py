@@ -19,6 +19,12 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 CONFIG = "configs/seedvr/synth_tiny.py"
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """The command caches its output video (it runs a pipeline): each test its own cache, never the user's."""
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, request):
     d = tmp_path_factory.mktemp("restore")

@@ -9,6 +9,8 @@ official --opn path never propagates). Weights: without any, the embedded defaul
 (tempo/weights/onion_peel_synth.safetensors: a half-width OPN trained on synthetic + real clips on a CPU; it has
 no TCN, so no temporal smoothing); --checkpoint X.safetensors for other tempo weights (a tools/train.py export
 with its .json); or the official OPN.pth (and TCN.pth) of the Onion-Peel Networks release via --opn/--tcn.
+This command runs pipelines/complete.py (its flags become --cfg-options): the completed video is cached by the
+input's and the mask's content, the settings and the weights' content.
 
   tempo complete in.mp4 --mask mask.png -o out.mp4
   tempo complete in.mp4 --mask mask.png --opn OPN.pth --tcn TCN.pth -o out.mp4
@@ -69,22 +71,21 @@ def parse_size(text: str) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
-def _device(name: str):
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {name}: no CUDA device is available")
-    return name
+def overrides(args, size, device: str, dst: Path) -> dict:
+    """The flags as ``--cfg-options`` of ``pipelines/complete.py``: ``tempo complete`` runs that config."""
+    path = lambda p: None if p is None else str(p)  # noqa: E731
+    return {f"OnionPeelComplete.{k}": v for k, v in {
+        "mask": path(args.mask), "boxes": list(args.box), "dilate": args.dilate, "checkpoint": path(args.checkpoint),
+        "opn": path(args.opn), "tcn": path(args.tcn), "size": list(size) if size else None,
+        "mem_every": args.mem_every, "memory_frames": args.memory_frames, "propagation": not args.no_propagation,
+        "refine": args.refine, "radius": args.radius, "device": device, "codec": args.codec, "crf": args.crf,
+        "container": dst.suffix}.items()} | {"ExportVideo.output": str(dst)}
 
 
 def run(args) -> int:
     from ..io import VideoReader
-    from ..models.onion_peel.completer import VideoCompleter
-    from ..models.onion_peel.masks import open_masks
-    from ..models.onion_peel.tempo_weights import load_networks
-    from ..models.onion_peel.video import complete_video
+    from ..stages.complete import resolve_device
+    from .pipelines import build, run_single
 
     if args.mask is None and not args.box:
         raise UsageError("say where the holes are: --mask PATH and/or --box x,y,w,h")
@@ -98,39 +99,26 @@ def run(args) -> int:
     if dst.resolve() == src.resolve():
         raise UsageError("the output would overwrite the input; choose another -o")
     check_video_output(dst, args.codec)  # before any decoding or model loading
-    device = _device(args.device)
+    device = resolve_device(args.device)
     if args.threads:
         import torch
 
         torch.set_num_threads(max(1, args.threads))
 
-    reader = VideoReader(src)
-    num_frames = len(reader)
-    masks = open_masks(args.mask, args.box, reader.out_height, reader.out_width, num_frames, reader.fps,
-                       args.dilate)
-    opn, tcn, weights_name = load_networks(args.opn or args.checkpoint, args.tcn, device)
-    completer = VideoCompleter(opn, tcn, size=size, mem_every=args.mem_every,
-                               memory_frames=args.memory_frames or None, device=device)
-    propagate = not (args.no_propagation or args.opn)
-    if propagate:
-        from ..models.onion_peel.prop_completer import PropagationCompleter
-        from ..models.onion_peel.propagation import FlowPropagator
-
-        completer = PropagationCompleter(FlowPropagator(radius=args.radius),
-                                         completer if args.refine == "opn" else None)
+    num_frames = len(VideoReader(src))  # fails early, as one line, on a missing or broken input
+    pipeline = build("complete", overrides(args, size, device, dst))
     with progress_bar(f"completing {src.name}", total=num_frames) as advance:
-        summary = complete_video(src, masks, dst, completer, codec=args.codec, crf=args.crf,
-                                 on_frame=lambda n: advance(n))
-    summary["temporal_smoothing"] = tcn is not None
-    summary["weights"] = weights_name
-    summary["pipeline"] = completer.name if propagate else "onion-peel network"
-    if propagate and completer.stats:
-        summary["propagated_pixels"] = completer.stats["propagated"]
-        summary["residual_pixels"] = completer.stats["residual"]
+        ctx, cached = run_single(pipeline, src, on_frame=lambda n: advance(n))
+        if cached:
+            advance(num_frames)
+    summary = {"input": str(src), "output": str(dst), **ctx["complete_summary"], "cached": cached}
     if args.json:
         print_json(summary)
     elif summary["copied_through"]:
         print(f"{dst}: the mask is empty on every frame; copied {src} through unchanged", file=sys.stderr)
+    elif cached:
+        print(f"wrote {dst}: {summary['frames']} frames, {summary['frames_with_holes']} with holes, from the cache "
+              "(completed before with these settings)")
     else:
         print(f"wrote {dst}: {summary['frames']} frames, {summary['frames_with_holes']} with holes, "
               f"{summary['frames_per_second']:.2f} frames/s")

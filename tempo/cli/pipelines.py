@@ -14,7 +14,7 @@ from .common import BatchResult, run_each_overlapped
 
 # The configs live beside the package in a checkout / editable install (the way README installs tempo).
 PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines"
-INTERNAL = (CHAIN, "video", "scratch", "output_dir", "video_id")  # context keys that are not results
+INTERNAL = (CHAIN, "video", "scratch", "output_dir", "video_id", "on_frame")  # context keys that are not results
 
 
 def config_path(name_or_path) -> Path:
@@ -44,7 +44,13 @@ def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, d
     """Run ``pipeline`` on every ``(path, output id)``; per video the compute stages run here while the writing
     stages (exports) of the video before run on a background thread. ``finish(path, ctx)`` turns the final
     context into the video's result (default: its non-internal values). A video that fails leaves no cache entry
-    and no half-written file, and the run goes on."""
+    and no half-written file, and the run goes on.
+
+    Under ``torchrun`` each rank takes every world_size-th video (as ``tempo extract``) into the shared output and
+    cache folders; the ranks then exchange their results, so every rank returns all of them (each tagged with the
+    ``rank`` that made it, in input order) and ``pipeline.computed`` counts every rank's work."""
+    from ..features.distributed import distributed_group, shard
+
     vid_of = {str(p): vid for p, vid in ids}
     split = pipeline.first_writer
 
@@ -55,4 +61,41 @@ def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, d
         ctx = pipeline.run(path, ctx, start=split)
         return finish(path, ctx) if finish else results_of(ctx)
 
-    return run_each_overlapped([p for p, _ in ids], compute, write, description, debug=debug, overlap=overlap)
+    with distributed_group() as (rank, world):
+        paths = shard([p for p, _ in ids], rank, world)
+        label = description + (f" (rank {rank}/{world})" if world > 1 else "")
+        result = run_each_overlapped(paths, compute, write, label, debug=debug, overlap=overlap)
+        if world > 1:
+            result = _merge_ranks(result, pipeline, [p for p, _ in ids], rank, world)
+    return result
+
+
+def _merge_ranks(result: BatchResult, pipeline: Pipeline, paths: list, rank: int, world: int) -> BatchResult:
+    """Every rank's results, in input order (gloo object collectives: results are small JSON-like values)."""
+    from collections import Counter
+
+    import torch.distributed as dist
+
+    parts = [None] * world
+    dist.all_gather_object(parts, (rank, result.ok, result.failed, dict(pipeline.computed)))
+    merged, ok, computed = BatchResult(rank=rank, world_size=world), {}, Counter()
+    for part_rank, part_ok, part_failed, part_computed in parts:
+        for path, res in part_ok.items():
+            ok[path] = {**res, "rank": part_rank} if isinstance(res, dict) else res
+        merged.failed.update(part_failed)
+        computed.update(part_computed)
+    merged.ok = {str(p): ok[str(p)] for p in paths if str(p) in ok}
+    pipeline.computed = computed
+    return merged
+
+
+def run_single(pipeline: Pipeline, video: Path, preload=None, **context) -> tuple[dict, bool]:
+    """Run ``pipeline`` on one video for a command that writes one named file (``tempo restore``/``complete``: the
+    config's ``ExportVideo.output``). ``preload(first_stage)`` loads its model up front when the stage will compute,
+    so a bad checkpoint is one line before any frame is decoded; a cache hit loads nothing. ``context`` reaches the
+    stages (``on_frame``: a progress callback). Returns (the final context, whether the first stage was cached)."""
+    if preload is not None and pipeline.plan(video)[0]["cached"] is not True:
+        preload(pipeline.stages[0])
+    ctx = pipeline.run(video, {"output_dir": None, "video_id": None, **context})
+    first = pipeline.stages[0].stage_name()
+    return ctx, any(r["stage"] == first and r["status"] == "cached" for r in pipeline.report)

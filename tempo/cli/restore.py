@@ -3,6 +3,8 @@
 Any length and resolution with bounded memory: frames stream through overlapping temporal chunks
 (cross-faded) and, for large frames, overlapping spatial tiles (feathered). fps and audio are kept.
 Without --checkpoint the embedded default (tempo/weights/seedvr_synth.safetensors) is used.
+This command runs pipelines/restore.py (its flags become --cfg-options): the restored video is cached by the
+input's content, the settings and the weights' content, so the same command again only copies it out.
 
   tempo restore in.mp4 -o out.mp4
   tempo restore in.mp4 -o out.mp4 --checkpoint work_dirs/synth_tiny/final.safetensors --tile 256
@@ -42,15 +44,27 @@ def add_arguments(parser) -> None:
     parser.add_argument("--crf", type=int, default=18, help="quality for h264/vp9 (lower is better; 18)")
 
 
+def overrides(args, steps, dst: Path) -> dict:
+    """The flags as ``--cfg-options`` of ``pipelines/restore.py``: ``tempo restore`` runs that config."""
+    return {"SeedVRRestore.checkpoint": args.checkpoint and str(args.checkpoint),
+            "SeedVRRestore.config": args.config and str(args.config), "SeedVRRestore.steps": steps,
+            "SeedVRRestore.seed": args.seed, "SeedVRRestore.tile": args.tile,
+            "SeedVRRestore.tile_overlap": args.tile_overlap, "SeedVRRestore.chunk": args.chunk,
+            "SeedVRRestore.overlap": args.overlap, "SeedVRRestore.codec": args.codec, "SeedVRRestore.crf": args.crf,
+            "SeedVRRestore.container": dst.suffix, "ExportVideo.output": str(dst)}
+
+
 def run(args) -> int:
     from ..io import VideoReader
-    from ..tasks.restore import load_restorer, restore_video
+    from .pipelines import build, run_single
 
     if args.one_step and args.steps not in (None, 1):
         raise UsageError("--one-step and --steps N > 1 contradict each other")
     steps = 1 if args.one_step else args.steps
     if args.tile < 0 or args.tile_overlap < 0:
         raise UsageError("--tile and --tile-overlap must be >= 0")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be >= 1")
     src = Path(args.input)
     dst = Path(args.output) if args.output else default_video_output(src, "restored", args.codec)
     if dst.resolve() == src.resolve():
@@ -61,13 +75,17 @@ def run(args) -> int:
 
         torch.set_num_threads(max(1, args.threads))
     num_frames = len(VideoReader(src))  # fails early, as one line, on a missing or broken input
-    restorer, _ = load_restorer(args.checkpoint, args.config, steps, args.seed)
+    pipeline = build("restore", overrides(args, steps, dst))
     with progress_bar(f"restoring {src.name}", total=num_frames) as advance:
-        summary = restore_video(src, dst, restorer, chunk=args.chunk, overlap=args.overlap,
-                                tile=args.tile or None, tile_overlap=args.tile_overlap, codec=args.codec,
-                                crf=args.crf, on_frame=advance)
+        # a bad checkpoint fails before any frame is decoded; from the cache, nothing is loaded
+        ctx, cached = run_single(pipeline, src, preload=lambda stage: stage.restorer, on_frame=advance)
+        if cached:
+            advance(num_frames)
+    summary = {"input": str(src), "output": str(dst), **ctx["restore_summary"], "cached": cached}
     if args.json:
         print_json(summary)
+    elif cached:
+        print(f"wrote {dst}: {summary['frames']} frames, from the cache (restored before with these settings)")
     else:
         print(f"wrote {dst}: {summary['frames']} frames, {summary['frames_per_second']:.2f} frames/s "
               f"({summary['steps']} step{'s' if summary['steps'] != 1 else ''})", file=sys.stdout)

@@ -1,16 +1,17 @@
 """Onion-peel completion as a stage: ``completed`` is the input with the holes filled, a video file cached
 beside its entry; the key covers the mask file's content, the boxes, the settings and the weights' content.
-``UseVideo`` then makes it the video later stages read (detect actions on the completed video)."""
+``tempo complete`` runs ``pipelines/complete.py`` (this stage + ``ExportVideo``). ``UseVideo`` then makes the
+completed video the one later stages read (detect actions on the completed video)."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import UsageError
 from ..pipeline import Stage
 from ..pipeline.files import FileOutput
 from ..registry import STAGES
-from .weights import files_id, shared
-
-_networks: dict = {}
+from .restore import video_suffix
+from .weights import files_id
 
 
 def _boxes(boxes) -> list[str]:
@@ -23,24 +24,48 @@ def _boxes(boxes) -> list[str]:
     return [str(b) for b in boxes]
 
 
+def resolve_device(name) -> str:
+    """None/"auto": CUDA when available; a CUDA device without CUDA is a usage error."""
+    import torch
+
+    if name in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(name).startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {name}: no CUDA device is available")
+    return str(name)
+
+
 @STAGES.register_module()
 class OnionPeelComplete(Stage):
     """``tempo complete``'s settings: ``mask`` (image, folder of images or video) and/or ``boxes``
     ("x,y,w,h[@t0-t1]"), ``dilate``; weights ``checkpoint`` (tempo) or ``opn``/``tcn`` (official); ``size``
-    (h, w) or None for the video's own."""
+    (h, w) or None for the video's own; ``propagation`` (flow-guided, before the network; never with the official
+    ``opn``), ``refine`` ("opn" or "telea": what fills what no frame shows), ``radius`` (frames propagation reads);
+    ``container`` the file type of ``completed`` (None: the codec's usual one). ``complete_summary``: frames,
+    holes, speed, and with propagation the propagated/residual pixel counts. ``context["on_frame"]`` (optional)
+    is called per written frame."""
 
-    version = "1"
+    version = "2"
 
     def __init__(self, mask=None, boxes=(), dilate=0, checkpoint=None, opn=None, tcn=None, size=None, mem_every=5,
-                 memory_frames=8, device="cpu", codec="h264", crf=18):
+                 memory_frames=8, propagation=True, refine="opn", radius=15, device=None, codec="h264", crf=18,
+                 container=None):
         boxes = _boxes(boxes)
         if mask is None and not boxes:
-            from ..errors import UsageError
-
             raise UsageError("say where the holes are: a mask and/or boxes")
-        super().__init__(mask=None if mask is None else str(mask), boxes=boxes, dilate=dilate,
-                         checkpoint=checkpoint, opn=opn, tcn=tcn, size=list(size) if size else None,
-                         mem_every=mem_every, memory_frames=memory_frames, device=device, codec=codec, crf=crf)
+        if mem_every < 1 or memory_frames < 0:
+            raise UsageError("mem_every must be >= 1 and memory_frames >= 0")
+        if radius < 1:
+            raise UsageError("radius must be >= 1")
+        if refine not in ("opn", "telea"):
+            raise UsageError(f"refine {refine!r}: choose opn or telea")
+        path = lambda p: None if p is None else str(p)  # noqa: E731  (params are JSON: the cache key)
+        super().__init__(mask=path(mask), boxes=boxes, dilate=dilate, checkpoint=path(checkpoint), opn=path(opn),
+                         tcn=path(tcn), size=list(size) if size else None, mem_every=mem_every,
+                         memory_frames=memory_frames, propagation=bool(propagation) and opn is None, refine=refine,
+                         radius=radius, device=device, codec=codec, crf=crf,
+                         container=video_suffix(codec, container))  # None and ".mp4" are one file type
+        self._networks = None
 
     def weights_id(self) -> str:
         from ..models.onion_peel.tempo_weights import DEFAULT_WEIGHTS
@@ -56,26 +81,53 @@ class OnionPeelComplete(Stage):
         return stable_hash({"input": input_fingerprint, "stage": self.stage_name(), "version": self.version,
                             "params": {**self.params, "device": None}, "weights": self.weights_id()})
 
+    @property
+    def networks(self):
+        """(OPN, TCN or None, weights name), loaded on first use (a cache hit loads nothing), once per pipeline."""
+        if self._networks is None:
+            from ..models.onion_peel.tempo_weights import load_networks
+
+            p = self.params
+            self._networks = load_networks(p["opn"] or p["checkpoint"], p["tcn"], resolve_device(p["device"]))
+        return self._networks
+
+    def completer(self):
+        """The network alone, or propagation first with the network (or Telea) on what no frame shows."""
+        from ..models.onion_peel.completer import VideoCompleter
+
+        p = self.params
+        opn, tcn, _ = self.networks
+        network = VideoCompleter(opn, tcn, size=tuple(p["size"]) if p["size"] else None, mem_every=p["mem_every"],
+                                 memory_frames=p["memory_frames"] or None, device=resolve_device(p["device"]))
+        if not p["propagation"]:
+            return network
+        from ..models.onion_peel.prop_completer import PropagationCompleter
+        from ..models.onion_peel.propagation import FlowPropagator
+
+        return PropagationCompleter(FlowPropagator(radius=p["radius"]), network if p["refine"] == "opn" else None)
+
     def run(self, context: dict) -> dict:
         from ..io import VideoReader
-        from ..models.onion_peel.completer import VideoCompleter
         from ..models.onion_peel.masks import open_masks
-        from ..models.onion_peel.tempo_weights import load_networks
         from ..models.onion_peel.video import complete_video
 
         p = self.params
         src = Path(context["video"])
         reader = VideoReader(src)
         masks = open_masks(p["mask"], p["boxes"], reader.out_height, reader.out_width, len(reader), reader.fps,
-                           p["dilate"])
-        opn, tcn, _ = shared(_networks, (str(p["opn"] or p["checkpoint"]), str(p["tcn"]), p["device"], self.weights_id()),
-                             lambda: load_networks(p["opn"] or p["checkpoint"], p["tcn"], p["device"]))
-        completer = VideoCompleter(opn, tcn, size=tuple(p["size"]) if p["size"] else None, mem_every=p["mem_every"],
-                                   memory_frames=p["memory_frames"] or None, device=p["device"])
-        dst = Path(context["scratch"]) / ("completed.mp4" if p["codec"] != "ffv1" else "completed.mkv")
-        summary = complete_video(src, masks, dst, completer, codec=p["codec"], crf=p["crf"])
-        return {"completed": FileOutput(dst),
-                "complete_summary": {k: summary.get(k) for k in ("frames", "frames_with_holes", "copied_through")}}
+                           p["dilate"])  # a bad mask fails here, before any network is loaded
+        completer = self.completer()
+        dst = Path(context["scratch"]) / f"completed{p['container']}"
+        summary = complete_video(src, masks, dst, completer, codec=p["codec"], crf=p["crf"],
+                                 on_frame=context.get("on_frame"))
+        summary.pop("input"), summary.pop("output")  # scratch paths; the caller knows the real ones
+        summary["temporal_smoothing"] = self.networks[1] is not None
+        summary["weights"] = self.networks[2]
+        summary["pipeline"] = completer.name if p["propagation"] else "onion-peel network"
+        if p["propagation"] and completer.stats:
+            summary["propagated_pixels"] = completer.stats["propagated"]
+            summary["residual_pixels"] = completer.stats["residual"]
+        return {"completed": FileOutput(dst), "complete_summary": summary}
 
 
 @STAGES.register_module()

@@ -1,6 +1,6 @@
 """SeedVR restoration as stages: a whole video, or only the moments an earlier stage found. Outputs are video
 files cached beside their entry (``tempo.pipeline.files``), keyed by the input's content, the params and the
-weights' content."""
+weights' content. ``tempo restore`` runs ``pipelines/restore.py`` (``SeedVRRestore`` + ``ExportVideo``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,16 +8,26 @@ from pathlib import Path
 from ..pipeline import Stage
 from ..pipeline.files import FileOutput
 from ..registry import STAGES
-from .weights import files_id, shared
+from .weights import files_id
 
-_restorers: dict = {}
+SUMMARY = ("frames", "width", "height", "fps", "steps", "seconds", "frames_per_second")
+
+
+def video_suffix(codec: str, container: str | None) -> str:
+    """The file type a stage writes: ``container`` (".webm", ...; the command's -o) or the codec's usual one."""
+    if container:
+        return (container if container.startswith(".") else f".{container}").lower()
+    return ".mp4" if codec in ("h264", "mjpeg", "vp9") else ".mkv"
 
 
 class _SeedVR(Stage):
     def __init__(self, checkpoint=None, config=None, steps=None, seed=None, tile=512, tile_overlap=32, chunk=21,
-                 overlap=4, codec="h264", crf=18, **more):
-        super().__init__(checkpoint=checkpoint, config=config, steps=steps, seed=seed, tile=tile,
-                         tile_overlap=tile_overlap, chunk=chunk, overlap=overlap, codec=codec, crf=crf, **more)
+                 overlap=4, codec="h264", crf=18, container=None, **more):
+        super().__init__(checkpoint=None if checkpoint is None else str(checkpoint),
+                         config=None if config is None else str(config), steps=steps, seed=seed, tile=tile,
+                         tile_overlap=tile_overlap, chunk=chunk, overlap=overlap, codec=codec, crf=crf,
+                         container=video_suffix(codec, container), **more)  # None and ".mp4" are one file type
+        self._restorer = None
 
     def weights_id(self) -> str:
         from ..tasks.restore import DEFAULT_WEIGHTS
@@ -26,34 +36,36 @@ class _SeedVR(Stage):
 
     @property
     def restorer(self):
-        from ..tasks.restore import load_restorer
+        """Loaded on first use (a cache hit loads nothing), once per pipeline: a folder run loads it once."""
+        if self._restorer is None:
+            from ..tasks.restore import load_restorer
 
-        p = self.params
-        key = (str(p["checkpoint"]), str(p["config"]), p["steps"], p["seed"], self.weights_id())
-        return shared(_restorers, key, lambda: load_restorer(p["checkpoint"], p["config"], p["steps"], p["seed"])[0])
+            p = self.params
+            self._restorer = load_restorer(p["checkpoint"], p["config"], p["steps"], p["seed"])[0]
+        return self._restorer
 
-    def restore(self, src, dst) -> dict:
+    def restore(self, src, dst, on_frame=None) -> dict:
         from ..tasks.restore import restore_video
 
         p = self.params
         return restore_video(src, dst, self.restorer, chunk=p["chunk"], overlap=p["overlap"], tile=p["tile"] or None,
-                             tile_overlap=p["tile_overlap"], codec=p["codec"], crf=p["crf"])
+                             tile_overlap=p["tile_overlap"], codec=p["codec"], crf=p["crf"], on_frame=on_frame)
 
     def suffix(self) -> str:
-        return ".mp4" if self.params["codec"] in ("h264", "mjpeg", "vp9") else ".mkv"
+        return self.params["container"]
 
 
 @STAGES.register_module()
 class SeedVRRestore(_SeedVR):
-    """``restored``: the whole input video restored (``tempo restore``'s settings)."""
+    """``restored``: the whole input video restored (``tempo restore``'s settings); ``restore_summary``: frames,
+    size, fps, steps and the restoring speed. ``context["on_frame"]`` (optional) is called per written frame."""
 
-    version = "1"
+    version = "2"
 
     def run(self, context: dict) -> dict:
         dst = Path(context["scratch"]) / f"restored{self.suffix()}"
-        summary = self.restore(context["video"], dst)
-        return {"restored": FileOutput(dst), "restore_summary": {k: summary[k] for k in ("frames", "width", "height",
-                                                                                          "fps", "steps")}}
+        summary = self.restore(context["video"], dst, on_frame=context.get("on_frame"))
+        return {"restored": FileOutput(dst), "restore_summary": {k: summary[k] for k in SUMMARY}}
 
 
 @STAGES.register_module()
