@@ -2,7 +2,6 @@
 byte-identical videos (each computed from scratch in its own cache), and the command's cache entry is the config's."""
 import json
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config

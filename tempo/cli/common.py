@@ -19,6 +19,8 @@ log = logging.getLogger("tempo")
 class BatchResult:
     ok: dict = field(default_factory=dict)  # path -> result
     failed: dict = field(default_factory=dict)  # path -> one-line reason
+    rank: int = 0  # under torchrun: this process's rank; ok/failed then hold every rank's videos (run_over)
+    world_size: int = 1
 
     @property
     def exit_code(self) -> int:

@@ -13,6 +13,7 @@ Examples:
   tempo detect clip.mp4 -o detections/
   tempo detect videos/ --min-score 0.3 --formats json,csv
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar --features clip_i3d.npy
+  torchrun --nproc_per_node 2 -m tempo detect videos/ -o detections/   # ranks split the videos (see tempo run)
 """
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ def run(args) -> int:
         print(note, file=sys.stderr)
 
     result = detect_all(build("detect", overrides(args, formats)), ids, out_dir, debug=args.debug)
+    if result.rank:  # under torchrun rank 0 holds and reports every rank's results
+        return 0
     if args.json:
         print_json({"results": list(result.ok.values()), "failed": result.failed})
     else:

@@ -8,7 +8,11 @@ video plus the array outputs as .npz, named like ``tempo extract`` names them (v
 
   tempo run pipelines/detect.py clip.mp4 -o out/ --cfg-options DetectionPost.min_score=0.3
   tempo run pipelines/detect_clips.py videos/ -o clips/ --dry-run     # stage graph, cache keys, what is cached
-  torchrun --nproc_per_node 2 -m tempo run pipelines/detect.py videos/ -o out/   (see `tempo extract`)
+  torchrun --nproc_per_node 2 -m tempo run pipelines/detect.py videos/ -o out/
+
+Under torchrun every pipeline shards the videos over the ranks (rank r takes every N-th video, as `tempo extract`),
+sharing the output and cache folders; rank 0 prints the results of all ranks (each tagged with its rank) and
+exits non-zero if any video failed on any rank.
 
 ``--cfg-options`` takes mmengine-style ``key=value`` pairs: a dotted path (``stages.2.min_score=0.3``), a
 ``<StageType>.<param>`` (every stage of that type) or a top-level setting (``detector.checkpoint=W.safetensors``).
@@ -53,7 +57,9 @@ def run(args) -> int:
     # with -o, videos found in folders keep their sub-folders and name clashes stop here
     ids = video_ids(args.inputs) if out_dir is not None else [(p, None) for p in expand_inputs(args.inputs)]
     if args.dry_run:
-        return _dry_run(pipeline, ids, args.json)
+        from ..features.distributed import rank_and_world
+
+        return _dry_run(pipeline, ids, args.json) if rank_and_world()[0] == 0 else 0  # under torchrun: once
     writes = pipeline.first_writer < len(pipeline.stages)
     vid_of = {str(p): vid for p, vid in ids}
 
@@ -75,6 +81,8 @@ def run(args) -> int:
 
     result = run_over(pipeline, [(p, vid_of.get(str(p))) for p, _ in ids], out_dir, finish, "running pipeline",
                       debug=args.debug)
+    if result.rank:  # under torchrun rank 0 holds and reports every rank's results
+        return 0
     if args.json or out_dir is None:
         print_json({"results": list(result.ok.values()), "failed": result.failed,
                     "computed": dict(pipeline.computed)})

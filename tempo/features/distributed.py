@@ -19,6 +19,14 @@ def shard(items: list, rank: int, world_size: int) -> list:
     return list(items)[rank::world_size]
 
 
+def _local_gpu() -> None:
+    """With GPUs, "cuda" in this rank means the local rank's GPU (torchrun's LOCAL_RANK), not all ranks on GPU 0."""
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
+
+
 @contextmanager
 def distributed_group():
     """Join the torchrun group when launched by torchrun (CPU: gloo); yields (rank, world_size)."""
@@ -31,6 +39,7 @@ def distributed_group():
     started = not dist.is_initialized()
     if started:
         dist.init_process_group("gloo")
+    _local_gpu()
     try:
         yield rank, world
         dist.barrier()
