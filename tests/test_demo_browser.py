@@ -99,7 +99,8 @@ def test_every_tab_in_browser(demo, chromium):
         # thumbnails arrive as images the browser could fetch and decode
         page.wait_for_function("[...document.querySelectorAll('#thumbs img')].some(i => i.naturalWidth > 0)",
                                timeout=30_000)
-        page.locator("#results").get_by_text(clip).first.click()
+        # the visible first row (the hidden sizing <tbody> may hold the same text first)
+        page.locator('#results [role="row"][data-index="0"]').get_by_text(clip).first.click()
         page.wait_for_selector("#tempo-player", timeout=30_000)
         page.wait_for_function("document.querySelector('#tempo-player').readyState >= 1", timeout=30_000)
         time.sleep(0.3)

@@ -133,3 +133,25 @@ def test_centered_layout_rows_on_the_stride_grid(video, tmp_path):
     assert feats.shape == (12, 3) and meta["clip_len"] == 0.4 and meta["layout"] == "centered"
     np.testing.assert_allclose(feats, expected, rtol=1e-5)
     np.testing.assert_allclose(meta["spans"][-1], [4.4, 4.5], atol=1e-6)
+
+
+@BACKBONES.register_module(force=True)
+class MeanColourClipsArea(MeanColourClips):
+    area_resize = True
+
+
+def test_area_resize_backbone_sees_full_frames_shrunk_with_the_area_filter(video, tmp_path):
+    """A backbone trained on area-resized frames gets exactly those: decoded at full size, then cv2 INTER_AREA
+    (the decoder's own scaler gives other pixels)."""
+    from tempo.features.base import prepare_frames
+
+    feats, _ = extract_features(video, "MeanColourClipsArea", cache=tmp_path, num_frames=8, stride=4, size=16,
+                                crop=16, chunk_size=5)
+    full = VideoReader(video).get_frames(range(45))
+    frames = prepare_frames(full, 16, 16).reshape(45, -1, 3).mean(1)
+    plan = detect_windows(45, 10.0, 8, 4)
+    expected = np.stack([frames[plan.clip_positions(i, 4)].mean(0) for i in range(len(plan))])
+    np.testing.assert_allclose(feats, expected, rtol=1e-5)
+    scaled, _ = extract_features(video, "MeanColourClips", cache=tmp_path, num_frames=8, stride=4, size=16,
+                                 crop=16)
+    assert not np.allclose(scaled, feats, rtol=1e-5)  # the decoder's scaler: not the same pixels

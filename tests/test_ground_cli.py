@@ -174,3 +174,17 @@ def test_prefilter_for_another_text_encoder_is_ignored(bundle_with_prefilter):
 
 def test_negative_prefilter_candidates_is_usage_error(tmp_path, bundle):
     assert main(["ground", str(tmp_path), "a query", "--checkpoint", str(bundle), "--prefilter-candidates", "-1"]) == 2
+
+
+def test_training_export_loads_as_a_checkpoint(tmp_path, bundle):
+    """tools/train.py writes final.safetensors + final.json (the bare model config): that pair searches too."""
+    import json
+    import shutil
+
+    from tempo.tasks.ground import MomentSearch
+
+    cfg = json.loads(bundle.with_suffix(".json").read_text())
+    shutil.copy(bundle, tmp_path / "final.safetensors")
+    (tmp_path / "final.json").write_text(json.dumps(cfg["model"]))
+    search = MomentSearch(tmp_path / "final.safetensors", device="cpu")
+    assert search.bundle["model"]["type"] == cfg["model"]["type"]

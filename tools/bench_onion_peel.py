@@ -162,10 +162,7 @@ def main(argv=None):
         for r in rows:
             print(f"{r['size']:>9} {r['pipeline']:<30} {r['frames_per_s']:>8.3f} frames/s {r['frames_per_cpu_s']:>8.3f} "
                   f"per CPU s  (residual {r['residual_fraction']:.0%} of the hole)")
-        if args.json:
-            with open(args.json, "w") as fh:
-                json.dump(rows, fh, indent=2)
-        return 0
+        return save_rows(rows, args.json)
     ks = [int(k) for k in args.memory_frames.split(",")]
     rows = []
     for size in args.sizes.split(","):
@@ -177,8 +174,12 @@ def main(argv=None):
     for r in rows:
         print(f"{r['size']:>9} {r['memory_frames']:>3} {r['memory_positions']:>8} {r['peel_steps']:>5} "
               f"{r['frames_per_s']:>9.3f} {r['opn_only_frames_per_s']:>9.3f}")
-    if args.json:
-        with open(args.json, "w") as fh:
+    return save_rows(rows, args.json)
+
+
+def save_rows(rows: list, path) -> int:
+    if path:
+        with open(path, "w") as fh:
             json.dump(rows, fh, indent=2)
     return 0
 

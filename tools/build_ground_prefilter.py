@@ -101,6 +101,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--recall", action="store_true", help="report recall@K on --eval-split (see above)")
     parser.add_argument("--eval-split", default="val")
+    parser.add_argument("--agreement", type=int, default=0, metavar="N",
+                        help="with --aligned: for the first N queries, is the top moment of a search over the whole "
+                             "pool the same with the pre-filter's 128 candidates as without (slow: the head on every clip)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     import tempo.features  # noqa: F401  (registers the text encoders)
@@ -147,8 +150,35 @@ def report_aligned_recall(data: Path, feats: VideoFeatures, text_encoder, args) 
     identity = SegmentProjection(None, x.shape[1]).eval()
     out = {"split": args.eval_split, "aligned": True,
            **recall_at(identity, text_encoder, queries, pool, feats, segment_seconds=clip_len, seed=args.seed)}
+    if args.agreement:
+        out["agreement"] = top_moment_agreement(queries[:args.agreement], pool, feats)
     print(json.dumps(out, indent=1))
     return 0
+
+
+def top_moment_agreement(queries: list[dict], pool: list[str], feats: VideoFeatures, k: int = 128) -> dict:
+    """What the pre-filter costs a folder search with the embedded default: for each query, is the top moment over
+    the whole pool (the head on every clip) also the top moment when only the pre-filter's ``k`` clips are searched?"""
+    from tempo.tasks.ground import MomentSearch
+
+    search = MomentSearch(prefilter_candidates=k)
+    for vid in pool:
+        x, clip_len, _ = feats(vid)
+        search.add_clip(vid, x, len(x) * clip_len)
+    same, in_truth_full, in_truth_pre = 0, 0, 0
+    for q in queries:
+        with_pre = search.search(q["query"], top_k=1)[0]
+        search.prefilter_candidates = 0
+        full = search.search(q["query"], top_k=1)[0]
+        search.prefilter_candidates = k
+        same += (with_pre.clip, round(with_pre.start, 3), round(with_pre.end, 3)) == \
+            (full.clip, round(full.start, 3), round(full.end, 3))
+        in_truth_full += full.clip == q["vid"]
+        in_truth_pre += with_pre.clip == q["vid"]
+    n = len(queries)
+    return {"queries": n, "candidates": k, "same_top_moment": round(same / n, 4),
+            "top_clip_is_the_query's_own_video": {"without_prefilter": round(in_truth_full / n, 4),
+                                                  "with_prefilter": round(in_truth_pre / n, 4)}}
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..io.outputs import check_video_output, default_video_output
+from ..official import apply_model
 from ..progress import progress_bar
 from .common import print_json
 
@@ -41,6 +42,8 @@ def add_arguments(parser) -> None:
                         help="grow the holes by PX pixels first (masks usually need a few; default 0)")
     weights = parser.add_mutually_exclusive_group()
     weights.add_argument("--opn", type=Path, help="official OPN.pth weights")
+    weights.add_argument("--model", help="official weights by name (tempo weights list): opn-davis = --opn OPN.pth "
+                         "--tcn TCN.pth as fetched")
     weights.add_argument("--checkpoint", type=Path, help="tempo OPN weights (.safetensors with its .json); "
                          "default: the embedded tempo/weights/onion_peel_synth.safetensors")
     parser.add_argument("--tcn", type=Path, help="official TCN.pth weights (temporal smoothing; skipped if absent)")
@@ -87,6 +90,7 @@ def run(args) -> int:
     from ..stages.complete import resolve_device
     from .pipelines import build, run_single
 
+    apply_model(args, "complete")  # --model NAME -> --opn/--tcn of its fetched files
     if args.mask is None and not args.box:
         raise UsageError("say where the holes are: --mask PATH and/or --box x,y,w,h")
     if args.mem_every < 1 or args.memory_frames < 0:

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..io.discover import video_ids
 from ..io.outputs import check_output_dir
+from ..official import apply_model
 from .common import print_json
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
@@ -37,6 +38,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--config", help="model config (tempo .py or official merged .json) for --checkpoint "
                         "(a .py config runs as Python: only trusted ones)")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official TriDet .pth.tar")
+    parser.add_argument("--model", help="official weights by name (tempo weights list), e.g. tridet-thumos14-i3d; "
+                        "sets --checkpoint and --config")
     parser.add_argument("--features", help="precomputed T×C .npy features (one input video only)")
     parser.add_argument("--min-score", type=float, default=0.05, help="drop detections below this score")
     parser.add_argument("--top-k", type=int, default=None, help="keep at most this many detections per video")
@@ -57,6 +60,7 @@ def run(args) -> int:
     from ..tasks.vocabulary import detector_note
     from .pipelines import build
 
+    apply_model(args, "detect")  # --model NAME -> --checkpoint/--config of its fetched files
     inputs = list(args.inputs) + ([str(SAMPLE_VIDEO)] if args.sample else [])
     if not inputs:
         raise UsageError("give video files or folders (or --sample)")

@@ -31,6 +31,7 @@ from pathlib import Path
 from ..errors import InputError, UsageError
 from ..io.atomic import atomic_write
 from ..io.outputs import check_output_file
+from ..official import apply_model
 from ..progress import progress_bar
 from .common import print_json
 
@@ -48,6 +49,8 @@ def add_arguments(parser) -> None:
                              "scenes where the default BAM-DETR gives 8)")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official BAM-DETR model.ckpt "
                         "(with --head textclip: TextClipNet weights)")
+    parser.add_argument("--model", help="official weights by name (tempo weights list), e.g. bam-detr-qvhighlights; "
+                        "sets --checkpoint and --clip-dir")
     parser.add_argument("--clip-dir", default=None,
                         help="local Hugging Face CLIP folder for a model that reads CLIP features: needed for an "
                              "official BAM-DETR model.ckpt; replaces the folder a tempo bundle names (nothing is "
@@ -64,6 +67,7 @@ def run(args) -> int:
     from ..tasks.text_search import make_search
     from ..tasks.vocabulary import query_note
 
+    apply_model(args, "ground")  # --model NAME -> --checkpoint/--clip-dir of its fetched files
     queries = [args.query] if args.query else []
     if args.query_file:
         path = Path(args.query_file)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..io.outputs import check_video_output, default_video_output
+from ..official import apply_model
 from ..progress import progress_bar
 from .common import print_json
 
@@ -29,6 +30,9 @@ def add_arguments(parser) -> None:
                         "before any work (default: <input>_restored.mp4, .mkv for ffv1)")
     parser.add_argument("--checkpoint", type=Path, help="tempo SeedVR weights (.safetensors with its .json); "
                         "default: the embedded tempo/weights/seedvr_synth.safetensors")
+    parser.add_argument("--model", help="official weights by name, fetched with `tempo weights fetch NAME` "
+                        "(seedvr2-3b, seedvr2-7b, seedvr-3b, seedvr-7b); --checkpoint also takes the official "
+                        "files: their folder or the DiT .pth with ema_vae.pth, pos_emb.pt, neg_emb.pt beside it")
     parser.add_argument("--config", type=Path, help="mmengine config describing the model (its `restorer`), "
                         "instead of the JSON beside the weights (a .py config runs as Python: only trusted ones)")
     parser.add_argument("--steps", type=int, default=None, help="sampling steps (default: the model's own)")
@@ -75,6 +79,7 @@ def run(args) -> int:
 
         torch.set_num_threads(max(1, args.threads))
     num_frames = len(VideoReader(src))  # fails early, as one line, on a missing or broken input
+    apply_model(args, "restore")  # --model NAME -> --checkpoint <its fetched folder>
     pipeline = build("restore", overrides(args, steps, dst))
     with progress_bar(f"restoring {src.name}", total=num_frames) as advance:
         # a bad checkpoint fails before any frame is decoded; from the cache, nothing is loaded

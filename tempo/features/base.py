@@ -27,6 +27,9 @@ class Backbone:
     input_size: int  # square side the network expects after resize + centre crop
     mean: tuple = (0.0, 0.0, 0.0)  # on the 0..255 scale, RGB
     std: tuple = (1.0, 1.0, 1.0)
+    # True: frames are decoded at full size and shrunk with an area filter here (what a network trained on
+    # area-resized frames needs); False: the decoder's own scaler resizes them (cheaper to move)
+    area_resize: ClassVar[bool] = False
 
     def __init__(self):
         self._model = None

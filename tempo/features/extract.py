@@ -12,10 +12,11 @@ import numpy as np
 from scipy import sparse
 
 from ..io import VideoReader, probe
-from .base import Backbone, center_crop, short_side_size
+from .base import Backbone, center_crop, resize_short_side, short_side_size
 from .windows import WindowPlan, centered_windows, detect_windows, ground_windows
 
 LAYOUTS = ("detect", "ground", "centered")
+AREA_BATCH = 8  # full-size frames decoded at once for an area_resize backbone
 
 
 @dataclass
@@ -70,7 +71,7 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
         return _extract_stack(video, backbone, cfg, on_frames)
     size = cfg.size or backbone.input_size
     crop = backbone.input_size if cfg.crop is True else (int(cfg.crop) or None)
-    reader = short_side_reader(video, size)
+    reader = VideoReader(video) if backbone.area_resize else short_side_reader(video, size)
     if cfg.fps:
         order = reader.indices_at_fps(cfg.fps)
         fps = float(cfg.fps)
@@ -90,7 +91,12 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     def decoded(positions):
         for start in range(0, len(positions), cfg.chunk_size):
             pos = positions[start:start + cfg.chunk_size]
-            frames = center_crop(reader.get_frames(order[pos]), crop)
+            if backbone.area_resize:  # full-size frames a few at a time: memory stays small at any resolution
+                frames = np.concatenate([resize_short_side(reader.get_frames(order[pos[i:i + AREA_BATCH]]), size)
+                                         for i in range(0, len(pos), AREA_BATCH)])
+            else:
+                frames = reader.get_frames(order[pos])
+            frames = center_crop(frames, crop)
             if on_frames:
                 on_frames(len(pos))
             yield pos, frames

@@ -30,6 +30,14 @@ def _weights(checkpoint) -> Path:
 class TextClipNet(TempoClipBackbone):
     """(K, T, H, W, 3) uint8 RGB clips -> (K, embed_dim) float32 unit embeddings."""
 
+    # trained on frames shrunk with cv2's area filter (tempo.models.text_clipnet.frames.fit_square); the
+    # decoder's scaler moved rows of a seed-1 test video to cosine 0.88 of the trained input, area-resizing the
+    # decoded full-size frames to 0.97 (only the codec left)
+    area_resize = True
+
+    def weights_id(self) -> str:  # the input convention is part of what the features mean
+        return f"{super().weights_id()}:area-resize"
+
     def __init__(self, checkpoint: str | None = None, batch_size: int = 32):
         from ..models.text_clipnet.export import read_config  # late: models import tempo.features
 

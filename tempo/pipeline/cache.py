@@ -228,16 +228,12 @@ class Cache:
         import shutil
 
         dst = self.file_path(stage, key, name, src)
-        fd, tmp = open_temp(dst.parent, key)
-        try:
-            with os.fdopen(fd, "wb") as f, open(src, "rb") as fin:
+
+        def copy(f):
+            with open(src, "rb") as fin:
                 shutil.copyfileobj(fin, f, 1 << 20)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, dst)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+
+        _replace_atomically(dst, key, copy)
         size, digest = file_digest(dst)
         return {FILE: dst.name, "size": size, "blake2b": digest}
 
@@ -245,18 +241,9 @@ class Cache:
     def _write(path: Path, stage: str, key: str, arrays: dict, values: dict, info: dict | None) -> None:
         meta = {"format": FORMAT_VERSION, "stage": stage, "key": key, "created": time.time(),
                 "checksum": _checksum(arrays, values), "values": values, "info": info or {}}
-        fd, tmp = open_temp(path.parent, key)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                buf = io.BytesIO()
-                np.savez(buf, **arrays, **{META: np.frombuffer(json.dumps(meta).encode(), np.uint8)})
-                f.write(buf.getbuffer())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        buf = io.BytesIO()
+        np.savez(buf, **arrays, **{META: np.frombuffer(json.dumps(meta).encode(), np.uint8)})
+        _replace_atomically(path, key, lambda f: f.write(buf.getbuffer()))
 
     def entries(self):
         for kind, path, _, _ in walk(self.root):
@@ -334,3 +321,18 @@ class Cache:
         for kind, path, _, key in found:
             if kind == "blob" and not path.with_name(f"{key}.npz").exists():
                 path.unlink(missing_ok=True)
+
+
+def _replace_atomically(dst: Path, key: str, write) -> None:
+    """``write(f)`` into a temp file of the cache's naming (so a dead writer's leftovers are recognised and
+    cleaned), synced, then renamed over ``dst``: a reader sees the old entry or the whole new one."""
+    fd, tmp = open_temp(dst.parent, key)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -30,9 +30,16 @@ class _SeedVR(Stage):
         self._restorer = None
 
     def weights_id(self) -> str:
+        from ..models.seedvr.official import is_official, official_files
         from ..tasks.restore import DEFAULT_WEIGHTS
 
-        return files_id(self.params["checkpoint"] or DEFAULT_WEIGHTS, self.params["config"])
+        checkpoint = self.params["checkpoint"] or DEFAULT_WEIGHTS
+        if is_official(checkpoint):  # a folder, or the DiT .pth: the four official files' content
+            try:
+                return files_id(*official_files(checkpoint).values(), self.params["config"])
+            except Exception:  # incomplete: loading says what is missing, in one line
+                pass
+        return files_id(checkpoint, self.params["config"])
 
     @property
     def restorer(self):

@@ -299,7 +299,10 @@ def _load_grounder(checkpoint):
         if not cfg_path.is_file():
             raise InputError(checkpoint, f"missing {cfg_path.name} beside the weights")
         bundle = json.loads(cfg_path.read_text())
-        bundle = check_bundle(bundle if "model" in bundle else {"model": bundle}, cfg_path)  # data: tempo's types
+        # a bundle ({"model": cfg, ...}) or a bare model config as tools/train.py writes it (final.json: its own
+        # "type" beside a nested "model")
+        is_bundle = "model" in bundle and "type" not in bundle
+        bundle = check_bundle(bundle if is_bundle else {"model": bundle}, cfg_path)  # data: tempo's types
         model = load_tempo_checkpoint(checkpoint, bundle["model"])
         return model.float(), bundle
     from .clip_grounding import official_bundle

@@ -46,7 +46,10 @@ def load_restorer(checkpoint=None, config=None, steps: int | None = None, seed: 
             raise InputError(DEFAULT_WEIGHTS, "the default SeedVR weights are not installed; pass --checkpoint "
                              "W.safetensors (train one: tools/train.py configs/seedvr/synth_tiny.py)")
         checkpoint = DEFAULT_WEIGHTS
-    restorer, model_cfg = load(checkpoint, model_cfg)
+    from ..models.seedvr.official import is_official, load_official_restorer
+
+    # official SeedVR files (a folder, or the DiT .pth with the others beside it) vs tempo's .safetensors
+    restorer, model_cfg = (load_official_restorer if is_official(checkpoint) else load)(checkpoint, model_cfg)
     if steps is not None:
         if steps < 1:
             raise UsageError("--steps must be >= 1")

@@ -20,10 +20,10 @@ def _load(path) -> dict:
 
 def load_official_dit(path, **dit_kwargs) -> NaDiT:
     """``dit_kwargs``: the NaDiT constructor arguments (e.g. ``Config.fromfile(configs/seedvr/seedvr_3b.py).model``
-    without ``type``). Strict: every key must match."""
+    without ``type``). Strict: every key must match. ``path`` may be the loaded state dict."""
     with torch.device("meta"):
         model = NaDiT(**dit_kwargs)
-    model.load_state_dict(_load(path), strict=True, assign=True)
+    model.load_state_dict(path if isinstance(path, dict) else _load(path), strict=True, assign=True)
     return model.eval()
 
 
@@ -32,7 +32,8 @@ def load_official_vae(path, **vae_kwargs) -> CausalVideoVAE:
     missing weight would silently stay random) and ignores unexpected ones."""
     with torch.device("meta"):
         model = CausalVideoVAE(**vae_kwargs)
-    result = model.load_state_dict(rename_legacy_keys(_load(path)), strict=False, assign=True)
+    state = path if isinstance(path, dict) else _load(path)  # ``path`` may be the loaded state dict
+    result = model.load_state_dict(rename_legacy_keys(state), strict=False, assign=True)
     if result.missing_keys:
         raise ValueError(f"{path}: missing VAE weights {result.missing_keys[:5]}...")
     return model.eval()
