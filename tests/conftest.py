@@ -42,3 +42,9 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """Commands that run a pipeline cache their outputs (videos too): each test its own cache, never the user's."""
+    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))

@@ -9,15 +9,9 @@ from PIL import Image
 from tempo.cli import main
 from tempo.io import VideoReader, write_video
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "own_cache")
 
 H, W, T = 48, 80, 8
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    """The command caches its output video (it runs a pipeline): each test its own cache, never the user's."""
-    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,8 @@ from tempo.tasks import restore as restore_task
 
 from media import make_with_audio
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "own_cache")
 CONFIG = "configs/seedvr/synth_tiny.py"
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    """The command caches its output video (it runs a pipeline): each test its own cache, never the user's."""
-    monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")
