@@ -4,7 +4,6 @@ detect -> clips -> highlight reel chain works end to end on real encoded video."
 import json
 import shutil
 
-import numpy as np
 import pytest
 import torch
 
