@@ -77,7 +77,7 @@ def test_another_top_k_reranks_from_the_cached_head_output(tmp_path, folder, own
     assert second["computed"] == {"MomentPost": 1, "ExportRanked": 1}  # no features, no head
     assert second["folder"]["moments"] == first["folder"]["moments"][:2]
     # another query is another head output
-    assert main(["run", "pipelines/ground.py", str(folder), "--json", "--cfg-options", "query=a blue circle grows"]) == 1
+    assert main(run[:-1] + ["query=a blue circle grows"]) == 1
     assert json.loads(capsys.readouterr().out)["computed"]["RankMoments"] == 1
 
 
@@ -132,3 +132,61 @@ def test_a_folder_of_only_bad_files_is_one_line(tmp_path, own_cache, capsys):
 ])
 def test_cfg_option_values_keep_their_spaces(value, parsed):
     assert parse_value(value) == parsed
+
+
+def _grounder(folder, seed):
+    import torch
+    from test_ground_cli import MODEL
+    from tempo.models.bam_detr.checkpoint import save_tempo_checkpoint
+    from tempo.models.bam_detr.grounder import BAMDETRGrounder
+
+    torch.manual_seed(seed)
+    model = BAMDETRGrounder(**{k: v for k, v in MODEL.items() if k != "type"})
+    path = save_tempo_checkpoint(model, folder / "g.safetensors", MODEL)
+    path.with_suffix(".json").write_text(json.dumps({
+        "model": MODEL, "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32},
+        "video_features": {"backbone": "EfficientNetLite0", "layout": "ground", "fps": 10.0, "clip_len": 2.0,
+                           "frame_step": 5}}))
+    return path
+
+
+def test_head_output_key_is_the_weights_content_not_the_device(tmp_path, folder, own_cache, capsys):
+    import numpy as np
+
+    from tempo.tasks.prefilter import prefilter_path, save_projection, train_projection
+
+    weights = _grounder(tmp_path, seed=0)
+    run = ["run", "pipelines/ground.py", str(folder), "--json", "--cfg-options", f"grounder.checkpoint={weights}"]
+
+    def computed(*extra):
+        assert main(run + list(extra)) == 1
+        return json.loads(capsys.readouterr().out)["computed"]
+
+    assert computed()["RankMoments"] == 1
+    assert "RankMoments" not in computed("grounder.device=cpu")  # the device does not split the cache
+    _grounder(tmp_path, seed=1)  # same path, other weights: the head runs again on the cached features
+    assert {k: v for k, v in computed().items() if k in ("ExtractFeatures", "RankMoments")} == {"RankMoments": 1}
+    rng = np.random.default_rng(1)  # a pre-filter appears beside the weights: it may pick other clips
+    save_projection(train_projection(rng.normal(size=(16, 1280)), rng.normal(size=(16, 384)), epochs=1),
+                    prefilter_path(weights), {"text_encoder": "MiniLM", "backbone": "EfficientNetLite0"})
+    assert computed()["RankMoments"] == 1
+
+
+def test_textclip_head_through_the_pipeline(folder, own_cache, capsys):
+    """--head textclip: the same moments as its library search; another run threshold only re-runs MomentPost."""
+    from tempo.tasks.text_search import make_search
+
+    assert main(["ground", str(folder), QUERY, "--head", "textclip", "--top-k", "3", "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)["results"]
+    search = make_search("textclip")
+    search.index_folder(folder)
+    assert rows == [{"query": QUERY, "rank": r, **m.to_dict()}
+                    for r, m in enumerate(search.search(QUERY, top_k=3, folder=folder), 1)]
+    run = ["run", "pipelines/ground.py", str(folder), "--json", "--cfg-options", f"query={QUERY}",
+           "grounder.head=textclip", "MomentPost.top_k=3"]
+    assert main(run + ["MomentPost.threshold=0.99"]) == 1
+    res = json.loads(capsys.readouterr().out)
+    assert res["computed"] == {"MomentPost": 1, "ExportRanked": 1}
+    search.threshold = 0.99
+    assert res["folder"]["moments"] == [{"query": QUERY, "rank": r, **m.to_dict()}
+                                        for r, m in enumerate(search.search(QUERY, top_k=3, folder=folder), 1)]

@@ -14,7 +14,8 @@ from .common import BatchResult, run_each_overlapped
 
 # The configs live beside the package in a checkout / editable install (the way README installs tempo).
 PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines"
-INTERNAL = (CHAIN, VIDEOS, "video", "scratch", "output_dir", "video_id", "on_frame")  # context keys that are not results
+# context keys that are not results
+INTERNAL = (CHAIN, VIDEOS, "video", "scratch", "output_dir", "video_id", "on_frame")
 
 
 def config_path(name_or_path) -> Path:

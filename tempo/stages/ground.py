@@ -58,7 +58,10 @@ def engine(spec: dict | None):
             raise UsageError(f"--clip-dir: this model reads no CLIP features ({describe_inputs(search.bundle)})")
         return search
 
-    key = (g["head"], str(g["checkpoint"]), str(g["clip_dir"]), g["device"], files_id(_checkpoint_file(g)))
+    from ..tasks.prefilter import prefilter_path
+
+    ckpt = _checkpoint_file(g)  # a changed weight or pre-filter file is another engine (and another cache key)
+    key = (g["head"], str(g["checkpoint"]), str(g["clip_dir"]), g["device"], files_id(ckpt, prefilter_path(ckpt)))
     return shared(_engines, key, make)
 
 
