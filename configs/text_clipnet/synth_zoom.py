@@ -8,7 +8,7 @@
 #   python tools/train.py configs/text_clipnet/synth_zoom.py --work-dir work_dirs/text_clipnet_zoom
 _base_ = ["./synth.py"]
 
-train_seeds = (0, 2, 3)
+train_seeds = (0, 2, 3, 4, 5)
 source_size = 128
 model = dict(init_body=None, init_from="tempo/weights/text_clipnet_synth.safetensors", zoom=True,
              source_size=source_size)
@@ -17,7 +17,7 @@ train_dataloader = dict(dataset=dict(sources=[dict(preset="small", seed=s, split
 val_dataloader = dict(dataset=dict(source_size=source_size))
 test_dataloader = dict(dataset=dict(source_size=source_size))
 
-max_epochs = 4
+max_epochs = 3
 learning_rate = 5e-4
 optim_wrapper = dict(optimizer=dict(lr=learning_rate))
 param_scheduler = [
