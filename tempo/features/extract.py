@@ -6,7 +6,7 @@ frames that windows still waiting for their last frame need.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -125,7 +125,12 @@ def _extract_stack(video, backbone, cfg: FeatureConfig, on_frames=None):
     Progress counts each decoded frame once over all parts (the caller's total is one pass)."""
     share = 1.0 / len(backbone.parts)
     report = (lambda n: on_frames(n * share)) if on_frames else None  # noqa: E731
-    runs = [extract_video(video, part, cfg, report) for part in backbone.parts]
+    # a composite may decode each part its own way over the same grid (SlowFastCLIP: 30 fps clips + one CLIP frame)
+    settings = getattr(backbone, "part_settings", None) or [{}] * len(backbone.parts)
+    runs = [extract_video(video, part, replace(cfg, **extra), report) for part, extra in zip(backbone.parts, settings)]
+    if getattr(backbone, "normalize_blocks", False):  # each part's rows L2-normalised on their own
+        runs = [(f / np.maximum(np.linalg.norm(f.astype(np.float32), axis=1, keepdims=True), 1e-12).astype(f.dtype),
+                 s, m) for f, s, m in runs]
     lengths = {len(feats) for feats, _, _ in runs}
     if len(lengths) != 1:  # cannot happen with one window plan; guards a part that resamples on its own
         raise ValueError(f"stacked backbones cut different numbers of windows: {sorted(lengths)}")
