@@ -162,3 +162,14 @@ def test_model_name_without_i3d_files_names_them(tmp_path, fixture_detector, own
                  "--features", str(tmp_path / "f.npy")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code != 0 and len(err) == 1 and "but the config expects 2048-d features (THUMOS14 two-stream I3D)" in err[0]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA message")
+@pytest.mark.parametrize("command", ["detect", "ground"])
+def test_cuda_without_cuda_is_one_line(tmp_path, command, capsys):
+    video = make_video(tmp_path / "clip.mp4", n=10, fps=10)
+    target = str(video) if command == "detect" else str(tmp_path)
+    args = [command, target] + (["a query"] if command == "ground" else []) + ["--device", "cuda"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["tempo " + command + ": error: --device cuda: no CUDA device is available"]

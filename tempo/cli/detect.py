@@ -79,6 +79,9 @@ def run(args) -> int:
     from ..tasks.vocabulary import detector_note
     from .pipelines import build
 
+    from ..stages.complete import resolve_device
+
+    args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
     apply_model(args, "detect")  # --model NAME -> --checkpoint/--config (and the I3D files when present)
     if args.model and not args.features:
         _need_feature_files(args)

@@ -71,6 +71,9 @@ def run(args) -> int:
     from ..tasks.text_search import make_search
     from ..tasks.vocabulary import query_note
 
+    from ..stages.complete import resolve_device
+
+    args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
     apply_model(args, "ground")  # --model NAME -> --checkpoint/--clip-dir of its fetched files
     queries = [args.query] if args.query else []
     if args.query_file:
