@@ -60,6 +60,7 @@ class MomentSearch:
                  clip_dir=None, slowfast: dict | None = None):
         import torch
         from .clip_grounding import prepare_clip_bundle
+        from .ground_bundle import check_video_weights
 
         self.checkpoint = checkpoint
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -68,6 +69,7 @@ class MomentSearch:
         self.bundle = prepare_clip_bundle(self.bundle, self.model, clip_dir, checkpoint or DEFAULT_GROUNDER, slowfast)
         self.model.to(self.device).eval()
         self.video_cfg = {**DEFAULT_VIDEO_FEATURES, **self.bundle.get("video_features", {})}
+        check_video_weights(self.video_cfg, checkpoint or DEFAULT_GROUNDER)
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
         self.window_clips = int(self.bundle.get("window_clips", WINDOW_CLIPS))  # rows per head window
         self.prefilter_candidates = prefilter_candidates
