@@ -15,7 +15,7 @@ Examples:
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar --features clip_i3d.npy
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar \
       --i3d-rgb i3d_rgb.pth --i3d-flow i3d_flow.pth     # features from the video: two-stream I3D (TV-L1 flow)
-  tempo detect clip.mp4 --model tridet-thumos14-i3d   # the same with the files of `tempo weights info tridet-thumos14-i3d`
+  tempo detect clip.mp4 --model tridet-thumos14-i3d   # the same, files of `tempo weights info tridet-thumos14-i3d`
   torchrun --nproc_per_node 2 -m tempo detect videos/ -o detections/   # ranks split the videos (see tempo run)
 """
 from __future__ import annotations
@@ -51,8 +51,10 @@ def add_arguments(parser) -> None:
     i3d = parser.add_argument_group("two-stream I3D features from the video (official THUMOS14 TriDet)")
     i3d.add_argument("--i3d-rgb", help="mmaction2 I3D RGB checkpoint (.pth)")
     i3d.add_argument("--i3d-flow", help="mmaction2 I3D optical-flow checkpoint (.pth)")
-    i3d.add_argument("--i3d-rgb-config", help="its mmaction2 config (default configs/tridet/i3d_rgb.py; runs as Python)")
-    i3d.add_argument("--i3d-flow-config", help="its mmaction2 config (default configs/tridet/i3d_flow.py; runs as Python)")
+    i3d.add_argument("--i3d-rgb-config", help="its mmaction2 config (default configs/tridet/i3d_rgb.py; Python: "
+                     "runs as code)")
+    i3d.add_argument("--i3d-flow-config", help="its mmaction2 config (default configs/tridet/i3d_flow.py; Python: "
+                     "runs as code)")
     i3d.add_argument("--flow", choices=("tvl1", "dis"), default=None,
                      help="optical flow: tvl1 (default; what the models were trained on, slow on CPU) or dis (fast)")
 
@@ -69,7 +71,8 @@ def i3d_settings(args) -> dict:
 def overrides(args, formats: list[str]) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/detect.py``: ``tempo detect`` runs that config."""
     return {"detector.checkpoint": args.checkpoint, "detector.config": args.config, "detector.device": args.device,
-            "detector.i3d": i3d_settings(args), "DetectorFeatures.features_file": args.features, "DetectionPost.min_score": args.min_score,
+            "detector.i3d": i3d_settings(args), "DetectorFeatures.features_file": args.features,
+            "DetectionPost.min_score": args.min_score,
             "DetectionPost.top_k": args.top_k, "ExportDetections.formats": formats}
 
 

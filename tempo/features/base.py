@@ -60,7 +60,7 @@ class Backbone:
 
     # -- pixels ------------------------------------------------------------------------------------
     def normalise(self, frames: np.ndarray):
-        """uint8 (..., H, W, C) -> float tensor (..., C, H, W), (x - mean) / std (C = len(mean): 3 for RGB, 2 for flow)."""
+        """uint8 (..., H, W, C) -> float tensor (..., C, H, W), (x - mean) / std; C = len(mean) (RGB 3, flow 2)."""
         import torch
 
         x = torch.from_numpy(np.ascontiguousarray(frames)).float()

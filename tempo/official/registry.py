@@ -30,7 +30,8 @@ CLI_ARGS = {
     "restore": (("checkpoint", "folder", Path),),
     "detect": (("checkpoint", "file:checkpoint", str), ("config", "config", str), ("i3d_rgb", "file:i3d_rgb", str),
                ("i3d_flow", "file:i3d_flow", str)),
-    "ground": (("checkpoint", "file:checkpoint", str), ("clip_dir", "dir:clip", str), ("slowfast", "file:slowfast", str)),
+    "ground": (("checkpoint", "file:checkpoint", str), ("clip_dir", "dir:clip", str),
+               ("slowfast", "file:slowfast", str)),
     "complete": (("opn", "file:opn", Path), ("tcn", "file:tcn", Path)),
 }
 
