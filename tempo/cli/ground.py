@@ -51,6 +51,10 @@ def add_arguments(parser) -> None:
                         "(with --head textclip: TextClipNet weights)")
     parser.add_argument("--model", help="official weights by name (tempo weights list), e.g. bam-detr-qvhighlights; "
                         "sets --checkpoint and --clip-dir")
+    parser.add_argument("--slowfast", help="mmaction2 SlowFast checkpoint: official QVHighlights weights read "
+                        "SlowFast + CLIP image features per 2-s clip (with --clip-dir)")
+    parser.add_argument("--slowfast-config", help="its mmaction2 config (default: mmaction's SlowFast-R50 8x8; "
+                        "runs as Python)")
     parser.add_argument("--clip-dir", default=None,
                         help="local Hugging Face CLIP folder for a model that reads CLIP features: needed for an "
                              "official BAM-DETR model.ckpt; replaces the folder a tempo bundle names (nothing is "
@@ -67,6 +71,9 @@ def run(args) -> int:
     from ..tasks.text_search import make_search
     from ..tasks.vocabulary import query_note
 
+    from ..stages.complete import resolve_device
+
+    args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
     apply_model(args, "ground")  # --model NAME -> --checkpoint/--clip-dir of its fetched files
     queries = [args.query] if args.query else []
     if args.query_file:
@@ -86,6 +93,8 @@ def run(args) -> int:
     if args.output:
         check_output_file(args.output, {".json", ".csv"})  # before indexing the folder
     clip = {"clip_dir": args.clip_dir} if args.clip_dir else {}
+    if args.slowfast or args.slowfast_config:  # official QVHighlights rows: SlowFast + CLIP image per 2-s clip
+        clip["slowfast"] = {"checkpoint": args.slowfast, "config": args.slowfast_config}
     search = make_search(args.head, args.checkpoint, device=args.device,
                          prefilter_candidates=args.prefilter_candidates, **clip)
     if args.clip_dir and not uses_clip(search.bundle):
