@@ -4,7 +4,9 @@
 # `tempo detect` runs this very config; its flags become these overrides (--checkpoint -> detector.checkpoint,
 # --min-score -> DetectionPost.min_score, --formats -> ExportDetections.formats, ...).
 # A changed min_score/top_k/NMS setting reruns only DetectionPost: features and candidates come from the cache.
-detector = dict(checkpoint=None, config=None, device=None)  # checkpoint None: the embedded default detector
+# checkpoint None: the embedded default detector; i3d: files of the two-stream I3D feature backbone
+# (tempo detect --i3d-rgb R.pth --i3d-flow F.pth -> i3d=dict(rgb_checkpoint="R.pth", flow_checkpoint="F.pth"))
+detector = dict(checkpoint=None, config=None, device=None, i3d=dict())
 stages = [
     dict(type="DetectorFeatures", detector="@detector", features_file=None),
     dict(type="TriDetCandidates", detector="@detector"),

@@ -7,7 +7,8 @@
 # --prefilter-candidates -> RankMoments.prefilter_candidates, -o x.csv -> ExportRanked.output=x.csv, ...).
 # Per clip the features are cached; over the folder the head's output (RankMoments) is cached by every clip's
 # content, the queries and the weights, so another top_k / min_score / threshold reruns only MomentPost.
-grounder = dict(head="bam_detr", checkpoint=None, clip_dir=None, device=None)  # checkpoint None: the embedded default
+# checkpoint None: the embedded default; slowfast=dict(checkpoint=..., config=None) for official QVHighlights weights
+grounder = dict(head="bam_detr", checkpoint=None, clip_dir=None, slowfast=None, device=None)
 query = "the red square spins"
 query_file = None
 stages = [

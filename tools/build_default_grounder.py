@@ -120,24 +120,13 @@ def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_o
     from tempo.features.base import file_weights_id
     from tempo.features.text_clipnet import BUNDLED_WEIGHTS
 
-    video = {"backbone": "TextClipNet", "layout": "centered", "fps": float(backbone_cfg["fps"]),
-             "num_frames": int(backbone_cfg["window_frames"]), "stride": int(backbone_cfg["stride"]),
-             "clip_len": int(backbone_cfg["stride"]) / float(backbone_cfg["fps"]),
-             "weights_id": file_weights_id(BUNDLED_WEIGHTS)}
-    return {"model": model_cfg, "video_features": video,
+    return {"model": model_cfg,
+            "video_features": {"backbone": "TextClipNet", "layout": "centered", "fps": float(backbone_cfg["fps"]),
+                               "num_frames": int(backbone_cfg["window_frames"]), "stride": int(backbone_cfg["stride"]),
+                               "clip_len": int(backbone_cfg["stride"]) / float(backbone_cfg["fps"]),
+                               "weights_id": file_weights_id(BUNDLED_WEIGHTS)},
             "text": {"encoder": "TextClipText", "query_tokens": True, "max_tokens": 32},
             "window_clips": int(max_v_l), "trained_on": trained_on}
-
-
-def init_checkpoint(bundle: str, work_dir: Path) -> Path:
-    """A grounder bundle's weights as the mmengine checkpoint ``load_from`` reads (it takes .pth files only)."""
-    import torch
-    from safetensors.torch import load_file
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    out = work_dir / "init_from_bundle.pth"
-    torch.save({"state_dict": load_file(bundle)}, out)
-    return out
 
 
 def write_bundle(weights: Path, bundle: dict) -> Path:
@@ -181,14 +170,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cfg-options", nargs="*", default=[])
     parser.add_argument("--skip-train", action="store_true", help="bundle the work dir's final weights as they are")
     parser.add_argument("--only-data", action="store_true", help="stop after building the training data")
-    parser.add_argument("--init-from", metavar="BUNDLE",
-                        help="start training from a grounder bundle (.safetensors), e.g. the shipped one")
     args = parser.parse_args(argv)
     data = Path(args.data)
 
-    from mmengine.config import Config
-
-    cfg = Config.fromfile(args.config)
     t0 = time.time()
     jobs = ensure_annotations(data, args.preset, args.train_seeds, args.val_seed)
     ensure_video_features(data, jobs, args.frames_cache, args.workers)
@@ -201,11 +185,13 @@ def main(argv=None) -> int:
         cmd = [sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", args.work_dir]
         cmd += ["--time-budget", str(args.time_budget)] if args.time_budget else []
         cmd += ["--resume"] if args.resume else []
-        init = [f"load_from={init_checkpoint(args.init_from, Path(args.work_dir))}"] if args.init_from else []
-        subprocess.run(cmd + ["--cfg-options", *data_overrides(data), *init, *args.cfg_options], check=True)
+        subprocess.run(cmd + ["--cfg-options", *data_overrides(data), *args.cfg_options], check=True)
+
+    from mmengine.config import Config
 
     from tempo.features.text_clipnet import TextClipNet
 
+    cfg = Config.fromfile(args.config)
     model_cfg = json.loads(weights.with_name("final.json").read_text())
     seeds = " ".join(map(str, args.train_seeds))
     bundle = bundle_metadata(model_cfg, TextClipNet().config, cfg.max_v_l,

@@ -17,16 +17,6 @@ import numpy as np
 import torch
 
 
-def embed_batch(net, clips: np.ndarray, view_size: int) -> torch.Tensor:
-    from tempo.features.motion_zoom import two_views_batch
-    from tempo.models.text_clipnet.network import clips_to_input
-
-    if net.zoom:  # whole view + motion zoom view from the source-size frames
-        whole, zoom, scale = two_views_batch(clips, view_size)
-        return net.embed_video(clips_to_input(whole), clips_to_input(zoom), torch.from_numpy(scale))
-    return net.embed_video(clips_to_input(clips))
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("weights", help="TextClipNet .safetensors (+ .json)")
@@ -46,12 +36,13 @@ def main(argv=None) -> int:
     from tempo.models.text_clipnet.dataset import clip_positions
     from tempo.models.text_clipnet.export import load_text_clipnet
     from tempo.models.text_clipnet.frames import cached_frames, split_jobs
+    from tempo.models.text_clipnet.network import clips_to_input
     from tempo.tasks.text_search import runs_above
 
     trainer = load_text_clipnet(args.weights)
     net, cfg = trainer.network, trainer
     jobs = split_jobs(args.preset, args.seed, args.split)
-    frames = cached_frames(jobs, (net.zoom and cfg.source_size) or cfg.input_size, args.cache_dir, args.workers)
+    frames = cached_frames(jobs, cfg.input_size, args.cache_dir, args.workers)
     minilm = MiniLM()
     submission, truth = [], []
     for job, video in zip(jobs, frames):
@@ -60,7 +51,7 @@ def main(argv=None) -> int:
         clips = np.stack([video[np.minimum(clip_positions(w * cfg.stride, cfg.window_frames, cfg.clip_frames),
                                            len(video) - 1)] for w in range(n)])
         with torch.inference_mode():
-            emb = torch.cat([embed_batch(net, clips[i:i + 64], cfg.input_size) for i in range(0, n, 64)])
+            emb = torch.cat([net.embed_video(clips_to_input(clips[i:i + 64])) for i in range(0, n, 64)])
             queries = queries_of(plan, rng_for(job, "caption"))
             text = net.embed_text(torch.from_numpy(minilm.encode([q["query"] for q in queries])))
             prob = torch.sigmoid(net.match_logits(emb, text)).numpy().T  # (queries, rows)

@@ -20,25 +20,17 @@ max_epochs = 60
 lr_drop = 40
 
 model = dict(
-    type="BAMDETRGrounder",
     model=dict(v_feat_dim=video_dim + 2, t_feat_dim=text_dim, hidden_dim=256, nheads=8, num_queries=10,
                enc_layers=2, dec_layers=2, dim_feedforward=256, dropout=0.1, input_dropout=0.5, n_input_proj=2,
                max_q_l=max_q_l, use_txt_pos=False, aux_loss=True, quality_loss=True),
-    loss=dict(set_cost_span=10, set_cost_giou=1, set_cost_class=0, span_loss_coef=10, giou_loss_coef=1,
-              label_loss_coef=0, quality_loss_coef=2, boundary_loss_coef=1, lw_saliency=1.0, saliency_margin=0.2,
-              eos_coef=0.1),
-    test_cfg=dict(clip_length=clip_length, max_ts=None, nms_thd=0.3, max_before_nms=10, max_after_nms=10),
+    test_cfg=dict(clip_length=clip_length),
 )
 
 dataset_common = dict(type="GroundingFeatureDataset", v_feat_dirs=[data_root + "/features/video"],
                       t_feat_dir=data_root + "/features/text", q_feat_type=q_feat_type, max_q_l=max_q_l,
                       max_v_l=max_v_l, clip_len=clip_length, max_windows=5, use_tef=True)
-train_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=True),
-                        collate_fn=dict(type="grounding_collate"),
-                        dataset=dict(dataset_common, ann_file=data_root + "/train.jsonl"))
-val_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=False),
-                      collate_fn=dict(type="grounding_collate"),
-                      dataset=dict(dataset_common, ann_file=data_root + "/val.jsonl"))
+train_dataloader = dict(dataset=dict(dataset_common, ann_file=data_root + "/train.jsonl"))
+val_dataloader = dict(dataset=dict(dataset_common, ann_file=data_root + "/val.jsonl"))
 test_dataloader = dict(val_dataloader, dataset=dict(dataset_common, ann_file=data_root + "/test.jsonl"))
 val_evaluator = dict(type="TempoGroundingMetric", ann_file=data_root + "/val.jsonl", variant="bam", dataset="hl",
                      match_number=False)

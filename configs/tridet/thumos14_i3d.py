@@ -9,6 +9,10 @@ input_dim = 2048
 feat_stride = 4
 num_frames = 16
 max_seq_len = 2304
+# Features from raw video (tempo detect --i3d-rgb R.pth --i3d-flow F.pth): two-stream I3D, RGB then TV-L1 flow,
+# 16-frame windows at stride 4, at 30 fps (tempo/features/i3d.py says what was assumed).
+feature_backbone = dict(type="I3DTwoStream")
+feature_fps = 30.0
 
 model = dict(
     type="TriDet",

@@ -13,6 +13,9 @@ Examples:
   tempo detect clip.mp4 -o detections/
   tempo detect videos/ --min-score 0.3 --formats json,csv
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar --features clip_i3d.npy
+  tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar \
+      --i3d-rgb i3d_rgb.pth --i3d-flow i3d_flow.pth     # features from the video: two-stream I3D (TV-L1 flow)
+  tempo detect clip.mp4 --model tridet-thumos14-i3d   # the same, files of `tempo weights info tridet-thumos14-i3d`
   torchrun --nproc_per_node 2 -m tempo detect videos/ -o detections/   # ranks split the videos (see tempo run)
 """
 from __future__ import annotations
@@ -45,12 +48,31 @@ def add_arguments(parser) -> None:
     parser.add_argument("--top-k", type=int, default=None, help="keep at most this many detections per video")
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list of {', '.join(FORMATS)}")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    i3d = parser.add_argument_group("two-stream I3D features from the video (official THUMOS14 TriDet)")
+    i3d.add_argument("--i3d-rgb", help="mmaction2 I3D RGB checkpoint (.pth)")
+    i3d.add_argument("--i3d-flow", help="mmaction2 I3D optical-flow checkpoint (.pth)")
+    i3d.add_argument("--i3d-rgb-config", help="its mmaction2 config (default configs/tridet/i3d_rgb.py; Python: "
+                     "runs as code)")
+    i3d.add_argument("--i3d-flow-config", help="its mmaction2 config (default configs/tridet/i3d_flow.py; Python: "
+                     "runs as code)")
+    i3d.add_argument("--flow", choices=("tvl1", "dis"), default=None,
+                     help="optical flow: tvl1 (default; what the models were trained on, slow on CPU) or dis (fast)")
+
+
+I3D_FLAGS = {"i3d_rgb": "rgb_checkpoint", "i3d_flow": "flow_checkpoint", "i3d_rgb_config": "rgb_config",
+             "i3d_flow_config": "flow_config", "flow": "flow_method"}
+
+
+def i3d_settings(args) -> dict:
+    """--i3d-* / --flow as settings of the I3DTwoStream feature backbone ({}: the config's own backbone)."""
+    return {key: str(getattr(args, flag)) for flag, key in I3D_FLAGS.items() if getattr(args, flag, None)}
 
 
 def overrides(args, formats: list[str]) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/detect.py``: ``tempo detect`` runs that config."""
     return {"detector.checkpoint": args.checkpoint, "detector.config": args.config, "detector.device": args.device,
-            "DetectorFeatures.features_file": args.features, "DetectionPost.min_score": args.min_score,
+            "detector.i3d": i3d_settings(args), "DetectorFeatures.features_file": args.features,
+            "DetectionPost.min_score": args.min_score,
             "DetectionPost.top_k": args.top_k, "ExportDetections.formats": formats}
 
 
@@ -60,7 +82,12 @@ def run(args) -> int:
     from ..tasks.vocabulary import detector_note
     from .pipelines import build
 
-    apply_model(args, "detect")  # --model NAME -> --checkpoint/--config of its fetched files
+    from ..stages.complete import resolve_device
+
+    args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
+    apply_model(args, "detect")  # --model NAME -> --checkpoint/--config (and the I3D files when present)
+    if args.model and not args.features:
+        _need_feature_files(args)
     inputs = list(args.inputs) + ([str(SAMPLE_VIDEO)] if args.sample else [])
     if not inputs:
         raise UsageError("give video files or folders (or --sample)")
@@ -77,6 +104,11 @@ def run(args) -> int:
     out_dir = check_output_dir(args.output)
     # loaded here, not on first use, so a bad checkpoint is one line before any video is touched
     detector = shared_detector(args.checkpoint, args.config, args.device)
+    if not args.features:  # the feature networks too: wrong or missing files are one line before any decoding
+        from ..tasks.detect import check_feature_dim, detector_feature_cfg, with_i3d
+
+        check_feature_dim(detector, with_i3d(detector_feature_cfg(args.checkpoint, args.config), i3d_settings(args)),
+                          args.config or args.checkpoint)
     note = detector_note(detector.classes, detector.bundle)
     if note:  # it labels any footage with its synthetic classes: say so before the results
         print(note, file=sys.stderr)
@@ -94,6 +126,19 @@ def run(args) -> int:
             if len(res["detections"]) > 10:
                 print(f"  … {len(res['detections']) - 10} more in {out_dir}")
     return result.exit_code
+
+
+def _need_feature_files(args) -> None:
+    """A named model making its features from the video needs its optional feature networks: say which, and where."""
+    from ..official.registry import file_path, get_model
+
+    model = get_model(args.model)
+    missing = [f for f in model["files"] if f.get("optional") and not getattr(args, f["role"], None)]
+    if missing:
+        where = ", ".join(str(file_path(model, f)) for f in missing)
+        flags = " and ".join("--" + f["role"].replace("_", "-") for f in missing)
+        raise UsageError(f"--model {model['name']} makes its features from the video with files not found: {where} "
+                         f"(give them with {flags}, see tempo weights info {model['name']}), or pass --features X.npy")
 
 
 def detect_all(pipeline, ids: list, out_dir: Path, debug: bool = False, overlap: bool = True):

@@ -49,6 +49,10 @@ def add_arguments(parser) -> None:
                         "(with --head textclip: TextClipNet weights)")
     parser.add_argument("--model", help="official weights by name (tempo weights list), e.g. bam-detr-qvhighlights; "
                         "sets --checkpoint and --clip-dir")
+    parser.add_argument("--slowfast", help="mmaction2 SlowFast checkpoint: official QVHighlights weights read "
+                        "SlowFast + CLIP image features per 2-s clip (with --clip-dir)")
+    parser.add_argument("--slowfast-config", help="its mmaction2 config (default: mmaction's SlowFast-R50 8x8; "
+                        "runs as Python)")
     parser.add_argument("--clip-dir", default=None,
                         help="local Hugging Face CLIP folder for a model that reads CLIP features: needed for an "
                              "official BAM-DETR model.ckpt; replaces the folder a tempo bundle names (nothing is "
@@ -62,8 +66,12 @@ def add_arguments(parser) -> None:
 
 def overrides(args, query) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/ground.py``: ``tempo ground`` runs that config."""
+    # official QVHighlights rows: SlowFast + CLIP image per 2-s clip
+    slowfast = ({"checkpoint": args.slowfast, "config": args.slowfast_config}
+                if args.slowfast or args.slowfast_config else None)
     return {"grounder.head": args.head, "grounder.checkpoint": args.checkpoint, "grounder.clip_dir": args.clip_dir,
-            "grounder.device": args.device, "query": query, "query_file": args.query_file,
+            "grounder.slowfast": slowfast, "grounder.device": args.device, "query": query,
+            "query_file": args.query_file,
             "RankMoments.prefilter_candidates": args.prefilter_candidates, "MomentPost.top_k": args.top_k,
             "ExportRanked.output": args.output}
 
@@ -71,8 +79,10 @@ def overrides(args, query) -> dict:
 def run(args) -> int:
     from ..io.discover import expand_inputs
     from ..tasks.vocabulary import query_note
+    from ..stages.complete import resolve_device
     from .pipelines import build, run_over
 
+    args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
     apply_model(args, "ground")  # --model NAME -> --checkpoint/--clip-dir of its fetched files
     if args.query is not None and not args.query.strip():
         raise UsageError("give a non-empty query or --query-file")

@@ -32,15 +32,17 @@ def add_arguments(parser) -> None:
 def _status(model) -> str:
     from ..official.registry import missing_files
 
-    missing = len(missing_files(model))
-    return "fetched" if not missing else ("missing" if missing == len(model["files"]) else f"{missing} missing")
+    missing = len(missing_files(model, required_only=True))
+    required = sum(not f.get("optional") for f in model["files"])
+    return "fetched" if not missing else ("missing" if missing == required else f"{missing} missing")
 
 
 def _file_info(model, f) -> dict:
     from ..official.registry import file_path
 
     path = file_path(model, f)
-    return {"role": f["role"], "name": f["name"], "url": f.get("url"), "page": f.get("page"),
+    return {"role": f["role"], "name": f["name"], "optional": bool(f.get("optional")), "url": f.get("url"),
+            "page": f.get("page"),
             "manual": f.get("manual"), "size": f.get("size"), "sha256": f.get("sha256"), "path": str(path),
             "present": path.is_file()}
 
@@ -60,7 +62,8 @@ def _print_info(info: dict) -> None:
     print(f"  use:       tempo {info['task']} ... --model {info['name']}")
     for f in info["files"]:
         size = f"{f['size']} bytes" if f["size"] is not None else "not published"
-        print(f"  - {f['name']} [{f['role']}] {'present' if f['present'] else 'missing'}\n"
+        print(f"  - {f['name']} [{f['role']}{', optional' if f['optional'] else ''}] "
+              f"{'present' if f['present'] else 'missing'}\n"
               f"      from:   {f['url'] or f['page']}\n      size:   {size}\n"
               f"      sha256: {f['sha256'] or 'not published'}")
         if f["manual"] and not f["url"]:
@@ -85,7 +88,11 @@ def fetch(model, offline: bool = False, timeout: float = 30.0) -> int:
     from ..official.registry import file_path, missing_files, weights_root
     from ..progress import progress_bar
 
-    todo = missing_files(model)
+    todo = missing_files(model, required_only=True)
+    extra = [f for f in missing_files(model) if f.get("optional")]
+    if extra:  # no direct links (the user's own networks): said, never a failure
+        print("\n".join(instructions(model, extra)).replace("download these files", "optional, not fetched: download",
+                                                            1), file=sys.stderr)
     if not todo:
         print(f"{model['name']}: all {len(model['files'])} files present in {weights_root() / model['name']}")
         return 0
@@ -106,7 +113,7 @@ def fetch(model, offline: bool = False, timeout: float = 30.0) -> int:
         except DownloadError as exc:
             print(f"tempo weights: error: {exc}", file=sys.stderr)
             return 1
-    left = missing_files(model)
+    left = missing_files(model, required_only=True)
     if not left:
         print(f"{model['name']}: fetched into {weights_root() / model['name']}")
         return 0

@@ -60,13 +60,13 @@ class Backbone:
 
     # -- pixels ------------------------------------------------------------------------------------
     def normalise(self, frames: np.ndarray):
-        """uint8 (..., H, W, 3) -> float tensor (..., 3, H, W), (x - mean) / std."""
+        """uint8 (..., H, W, C) -> float tensor (..., C, H, W), (x - mean) / std; C = len(mean) (RGB 3, flow 2)."""
         import torch
 
         x = torch.from_numpy(np.ascontiguousarray(frames)).float()
         x = x.movedim(-1, -3)
-        mean = torch.tensor(self.mean, dtype=torch.float32).view(3, 1, 1)
-        std = torch.tensor(self.std, dtype=torch.float32).view(3, 1, 1)
+        mean = torch.tensor(self.mean, dtype=torch.float32).view(-1, 1, 1)
+        std = torch.tensor(self.std, dtype=torch.float32).view(-1, 1, 1)
         return (x - mean) / std
 
 

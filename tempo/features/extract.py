@@ -6,7 +6,7 @@ frames that windows still waiting for their last frame need.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -69,7 +69,7 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     """Return (features (T, C), spans (T, 2) seconds, metadata). ``on_frames(n)`` reports decode progress."""
     if backbone.kind == "stack":
         return _extract_stack(video, backbone, cfg, on_frames)
-    size = cfg.size or backbone.input_size
+    size = cfg.size or getattr(backbone, "resize_size", None) or backbone.input_size
     crop = backbone.input_size if cfg.crop is True else (int(cfg.crop) or None)
     reader = VideoReader(video) if backbone.area_resize else short_side_reader(video, size)
     if cfg.fps:
@@ -104,7 +104,7 @@ def extract_video(video, backbone: Backbone, cfg: FeatureConfig, on_frames=None)
     if backbone.kind == "frame":
         feats = _pool_frames(plan, backbone, decoded)
     else:
-        feats = _run_clips(plan, backbone, decoded, backbone.num_frames or cfg.num_frames)
+        feats = _run_clips(plan, backbone, decoded, backbone.num_frames or cfg.num_frames, len(order))
     feats = feats.astype(np.float16 if cfg.fp16 else np.float32)
     reader.warn_lost()  # damaged frames were skipped (the nearest good one stood in): say which
     meta = {"layout": cfg.layout, "backbone": backbone.describe(), "fps": fps, "native_fps": float(reader.fps),
@@ -125,7 +125,12 @@ def _extract_stack(video, backbone, cfg: FeatureConfig, on_frames=None):
     Progress counts each decoded frame once over all parts (the caller's total is one pass)."""
     share = 1.0 / len(backbone.parts)
     report = (lambda n: on_frames(n * share)) if on_frames else None  # noqa: E731
-    runs = [extract_video(video, part, cfg, report) for part in backbone.parts]
+    # a composite may decode each part its own way over the same grid (SlowFastCLIP: 30 fps clips + one CLIP frame)
+    settings = getattr(backbone, "part_settings", None) or [{}] * len(backbone.parts)
+    runs = [extract_video(video, part, replace(cfg, **extra), report) for part, extra in zip(backbone.parts, settings)]
+    if getattr(backbone, "normalize_blocks", False):  # each part's rows L2-normalised on their own
+        runs = [(f / np.maximum(np.linalg.norm(f.astype(np.float32), axis=1, keepdims=True), 1e-12).astype(f.dtype),
+                 s, m) for f, s, m in runs]
     lengths = {len(feats) for feats, _, _ in runs}
     if len(lengths) != 1:  # cannot happen with one window plan; guards a part that resamples on its own
         raise ValueError(f"stacked backbones cut different numbers of windows: {sorted(lengths)}")
@@ -161,9 +166,14 @@ def _pool_frames(plan: WindowPlan, backbone, decoded) -> np.ndarray:
     return out
 
 
-def _run_clips(plan: WindowPlan, backbone, decoded, clip_frames: int) -> np.ndarray:
-    """Windows run as soon as their last frame is decoded; frames no pending window needs are dropped."""
+def _run_clips(plan: WindowPlan, backbone, decoded, clip_frames: int, n_positions: int) -> np.ndarray:
+    """Windows run as soon as their last frame is decoded; frames no pending window needs are dropped.
+    A backbone with ``frames_after = k`` (a flow stream: the flow of a window's last frame needs the next one)
+    gets each clip with the k frames after it appended (the video's last frame repeats past its end)."""
     clips = [plan.clip_positions(i, clip_frames) for i in range(len(plan))]
+    extra = int(getattr(backbone, "frames_after", 0))
+    if extra:
+        clips = [np.concatenate([c, np.minimum(c[-1] + np.arange(1, extra + 1), n_positions - 1)]) for c in clips]
     needed = np.unique(np.concatenate(clips))
     last = np.array([c.max() for c in clips])
     first = np.array([c.min() for c in clips])

@@ -203,6 +203,9 @@ class MMActionRecognizer(ClipBackbone):
             model = MODELS.build(self.cfg.model)
         if self.checkpoint is not None:
             state = load_checkpoint_state(self.checkpoint)
+            wrong = shape_mismatch(model.state_dict(), state)
+            if wrong:
+                raise InputError(self.checkpoint, f"checkpoint does not fit {self.config_path.name}: {wrong}")
             result = model.load_state_dict(state, strict=False)
             missing = [k for k in result.missing_keys if k.startswith("backbone.")]
             if missing:
@@ -239,6 +242,24 @@ class MMActionRecognizer(ClipBackbone):
                     x = x.permute(0, 2, 1, 3, 4)  # NCTHW
                 outs.append(self._pool(self.model.backbone(x), b))
         return torch.cat(outs).float().numpy()
+
+
+def shape_mismatch(expected: dict, state: dict) -> str | None:
+    """What a checkpoint's tensors disagree on with the built model, as one phrase (None: all shapes fit). The
+    first convolution's input channels say RGB (3) vs optical flow (2) directly."""
+    for key, tensor in expected.items():
+        got = state.get(key)
+        if got is None or not hasattr(got, "shape") or tuple(got.shape) == tuple(tensor.shape):
+            continue
+        if key.startswith("backbone.") and tensor.dim() == 5 and got.dim() == 5 and got.shape[1] != tensor.shape[1] \
+                and got.shape[0] == tensor.shape[0]:
+            kinds = {3: "an RGB network", 2: "an optical-flow network"}
+            what = kinds.get(int(got.shape[1]), f"a {got.shape[1]}-channel network")
+            want = kinds.get(int(tensor.shape[1]), f"a {tensor.shape[1]}-channel network")
+            return (f"its first convolution reads {got.shape[1]} input channels ({what}) but the config expects "
+                    f"{tensor.shape[1]} ({want})")
+        return f"{key} is {list(got.shape)} in the checkpoint, {list(tensor.shape)} in the model"
+    return None
 
 
 def _preset(name: str):

@@ -17,7 +17,6 @@ import numpy as np
 from ..errors import InputError
 from ..registry import BACKBONES, TEXT_ENCODERS
 from .base import TempoClipBackbone, file_weights_id, fit_clips, weights_file
-from .motion_zoom import two_views_batch
 from .text import MiniLM, TextEncoder
 
 BUNDLED_WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "text_clipnet_synth.safetensors"
@@ -44,10 +43,7 @@ class TextClipNet(TempoClipBackbone):
 
         super().__init__(checkpoint, BUNDLED_WEIGHTS, "TextClipNet", read_config)
         self.num_frames = int(self.config["clip_frames"])
-        self.view_size = int(self.config["input_size"])  # what the network reads
-        # a zoom model is given frames at source_size and makes its two views from them (motion_zoom)
-        self.zoom = bool(self.config.get("zoom", False))
-        self.input_size = int(self.config.get("source_size") or self.view_size) if self.zoom else self.view_size
+        self.input_size = int(self.config["input_size"])
         self.feature_dim = int(self.config["embed_dim"])
         self.batch_size = batch_size
 
@@ -64,16 +60,9 @@ class TextClipNet(TempoClipBackbone):
         clips = fit_clips(clips, self.num_frames, self.input_size)
         if len(clips) == 0:
             return np.zeros((0, self.feature_dim), np.float32)
-        outs = []
         with torch.inference_mode():
-            for s in range(0, len(clips), self.batch_size):
-                batch = clips[s:s + self.batch_size]
-                if self.zoom:
-                    whole, zoom, scale = two_views_batch(batch, self.view_size)
-                    outs.append(self.model.embed_video(clips_to_input(whole), clips_to_input(zoom),
-                                                       torch.from_numpy(scale)))
-                else:
-                    outs.append(self.model.embed_video(clips_to_input(batch)))
+            outs = [self.model.embed_video(clips_to_input(clips[s:s + self.batch_size]))
+                    for s in range(0, len(clips), self.batch_size)]
         return torch.cat(outs).float().numpy()
 
 

@@ -28,8 +28,10 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Kept in code, not in the data, so a registry file can only name files, never which options they set.
 CLI_ARGS = {
     "restore": (("checkpoint", "folder", Path),),
-    "detect": (("checkpoint", "file:checkpoint", str), ("config", "config", str)),
-    "ground": (("checkpoint", "file:checkpoint", str), ("clip_dir", "dir:clip", str)),
+    "detect": (("checkpoint", "file:checkpoint", str), ("config", "config", str), ("i3d_rgb", "file:i3d_rgb", str),
+               ("i3d_flow", "file:i3d_flow", str)),
+    "ground": (("checkpoint", "file:checkpoint", str), ("clip_dir", "dir:clip", str),
+               ("slowfast", "file:slowfast", str)),
     "complete": (("opn", "file:opn", Path), ("tcn", "file:tcn", Path)),
 }
 
@@ -55,6 +57,8 @@ def _check_entry(m, source) -> dict:
             raise bad(f"{f['name']}: url must be http(s) or null")
         if f.get("sha256") is not None and not _SHA256.fullmatch(str(f["sha256"])):
             raise bad(f"{f['name']}: sha256 must be 64 lowercase hex digits or null")
+        if not isinstance(f.get("optional", False), bool):
+            raise bad(f"{f['name']}: optional must be true or false")
         if f.get("size") is not None and not (isinstance(f["size"], int) and f["size"] >= 0):
             raise bad(f"{f['name']}: size must be a byte count or null")
     return m
@@ -114,8 +118,11 @@ def file_path(model: dict, f: dict, root: Path | None = None) -> Path:
     return (root or weights_root()) / model["name"] / f["name"]
 
 
-def missing_files(model: dict) -> list[dict]:
-    return [f for f in model["files"] if not file_path(model, f).is_file()]
+def missing_files(model: dict, required_only: bool = False) -> list[dict]:
+    """Files not in the model's folder; ``required_only``: without the optional ones (e.g. the feature networks
+    a head needs only to make its features from raw video)."""
+    return [f for f in model["files"] if not file_path(model, f).is_file()
+            and not (required_only and f.get("optional"))]
 
 
 def config_path(model: dict) -> Path | None:
@@ -126,13 +133,15 @@ def resolve(model: dict) -> dict:
     """{"folder", "config", "file:ROLE", "dir:ROLE"} for a fetched model; one line (InputError) naming what is
     missing and the command that fetches it otherwise."""
     folder = weights_root() / model["name"]
-    missing = missing_files(model)
+    missing = missing_files(model, required_only=True)
     if missing:
         names = ", ".join(f["name"] for f in missing)
         raise InputError(folder, f"model {model['name']} is missing {names}; run: tempo weights fetch {model['name']}")
     out = {"folder": folder, "config": config_path(model)}
     for f in model["files"]:
         path = file_path(model, f)
+        if not path.is_file():  # an optional file not fetched: the command says so if it needs it
+            continue
         out.setdefault(f"file:{f['role']}", path)
         out.setdefault(f"dir:{f['role']}", path.parent)
     return out
@@ -146,7 +155,9 @@ def apply_model(args, task: str) -> None:
     model = get_model(name)
     if model["task"] != task:
         raise UsageError(f"--model {name} is a `tempo {model['task']}` model, not one for `tempo {task}`")
-    given = [dest for dest, what, _ in CLI_ARGS[task] if what != "config" and getattr(args, dest, None)]
+    optional = {f"file:{f['role']}" for f in model["files"] if f.get("optional")}  # the user's own may replace them
+    given = [dest for dest, what, _ in CLI_ARGS[task]
+             if what != "config" and what not in optional and getattr(args, dest, None)]
     if given:
         raise UsageError(f"--model {name} names the weights already; drop --{given[0].replace('_', '-')}")
     paths = resolve(model)

@@ -14,10 +14,13 @@ from ..registry import STAGES
 
 def _detector(spec: dict | None) -> dict:
     spec = dict(spec or {})
-    unknown = set(spec) - {"checkpoint", "config", "device"}
+    unknown = set(spec) - {"checkpoint", "config", "device", "i3d"}
     if unknown:
-        raise ValueError(f"detector settings are checkpoint, config and device; got {sorted(unknown)}")
-    return {"checkpoint": spec.get("checkpoint"), "config": spec.get("config"), "device": spec.get("device")}
+        raise ValueError(f"detector settings are checkpoint, config, device and i3d; got {sorted(unknown)}")
+    # i3d: settings of the two-stream I3D feature backbone (its networks' files: tempo detect --i3d-rgb ...)
+    i3d = spec.get("i3d")
+    return {"checkpoint": spec.get("checkpoint"), "config": spec.get("config"), "device": spec.get("device"),
+            "i3d": dict(i3d) if i3d else None}
 
 
 @STAGES.register_module()
@@ -25,10 +28,10 @@ def DetectorFeatures(detector: dict | None = None, features_file: str | None = N
     """The features ``detector`` reads: an ``ExtractFeatures`` stage with its protocol (the same cache entries as
     ``tempo extract`` with those settings), or ``FeaturesFile`` for precomputed features."""
     from ..features.stage import ExtractFeatures
-    from ..tasks.detect import detector_feature_cfg
+    from ..tasks.detect import detector_feature_cfg, with_i3d
 
     d = _detector(detector)
-    f = detector_feature_cfg(d["checkpoint"], d["config"])
+    f = with_i3d(detector_feature_cfg(d["checkpoint"], d["config"]), d["i3d"])
     if features_file is not None:
         return FeaturesFile(path=str(features_file), fps=f.get("fps"))
     if f.get("backbone") is None:
@@ -87,8 +90,9 @@ class TriDetCandidates(Stage):
         return stable_hash([file_fingerprint(f) for f in detector_files(d["checkpoint"], d["config"])])
 
     def cache_key(self, input_fingerprint: str) -> str:
-        # the device does not change the result (beyond float noise); it must not split the cache
-        params = {**self.params, "detector": {**self.params["detector"], "device": None}}
+        # the device does not change the result (beyond float noise), and the feature backbone is the input's
+        # business (the features are the input): neither may split the cache
+        params = {**self.params, "detector": {**self.params["detector"], "device": None, "i3d": None}}
         return stable_hash({"input": input_fingerprint, "stage": self.stage_name(), "version": self.version,
                             "params": params, "weights": self.weights_id()})
 

@@ -25,13 +25,17 @@ CLIP_VIDEO_FEATURES = {"backbone": CLIP_BACKBONE, "layout": "ground", "fps": 0.5
 SLOWFAST_DIM = 2304  # QVHighlights' SlowFast features (the other half of the official models' 2816 + 2 TEF)
 TEF_DIMS = 2
 CLIP_DIR_HINT = "--clip-dir DIR (a local Hugging Face CLIP folder: config.json, weights, tokenizer files)"
+SLOWFAST_HINT = "--slowfast CKPT (an mmaction2 SlowFast-R50 checkpoint; --slowfast-config for another config)"
+SLOWFAST_CLIP = "SlowFastCLIP"
 
 
 def official_bundle(opt: dict) -> dict:
     """The bundle of an official BAM-DETR ``model.ckpt`` (its options ``opt``): CLIP features, no folder yet."""
+    # the official options name the feature folders it was trained on: "slowfast_features" + "clip_features"
+    slowfast = any("slowfast" in str(d).lower() for d in (opt.get("v_feat_dirs") or []))
     return {"video_features": dict(CLIP_VIDEO_FEATURES),
             "text": {"encoder": CLIP_TEXT, "tokens": True, "max_tokens": int(opt.get("max_q_l", 32))},
-            "official": True}
+            "official": True, **({"slowfast": True} if slowfast else {})}
 
 
 def uses_clip(bundle: dict) -> bool:
@@ -86,10 +90,9 @@ def check_clip_bundle(bundle: dict, model, source="checkpoint") -> None:
     if video.get("backbone") == CLIP_BACKBONE:
         folder = _folder(video, "image", official)
         got = load_clip_config(folder).projection_dim
-        if v_dim - TEF_DIMS == SLOWFAST_DIM + got or v_dim == SLOWFAST_DIM + got:
-            raise UsageError(f"{source}: this model reads SlowFast ({SLOWFAST_DIM}) + CLIP ({got}) video features "
-                             f"(QVHighlights); tempo extracts the CLIP part only: SlowFast features are missing "
-                             f"(train a CLIP-only BAM-DETR: configs/bam_detr/clip.py)")
+        if bundle.get("slowfast") or v_dim - TEF_DIMS == SLOWFAST_DIM + got or v_dim == SLOWFAST_DIM + got:
+            raise UsageError(f"{source}: this model reads SlowFast + CLIP ({got}) video features (QVHighlights): "
+                             f"SlowFast features are missing: give {SLOWFAST_HINT}")
         if got not in (v_dim, v_dim - TEF_DIMS):
             raise UsageError(f"{source}: the model reads {v_dim - TEF_DIMS}-d video features, the CLIP in {folder} "
                              f"gives {got}-d image embeddings (another CLIP model?)")
@@ -102,9 +105,38 @@ def check_clip_bundle(bundle: dict, model, source="checkpoint") -> None:
                              f"gives {got}-d (another CLIP model?)")
 
 
-def prepare_clip_bundle(bundle: dict, model, clip_dir=None, source="checkpoint") -> dict:
-    """The bundle ``MomentSearch`` uses: ``--clip-dir`` applied when given, then checked (see above)."""
+def prepare_clip_bundle(bundle: dict, model, clip_dir=None, source="checkpoint", slowfast: dict | None = None) -> dict:
+    """The bundle ``MomentSearch`` uses: ``--clip-dir`` applied when given, then checked (see above); with
+    ``slowfast`` ({"checkpoint", "config"}: ``--slowfast``) a CLIP bundle reads SlowFast + CLIP rows instead."""
     if clip_dir is not None:
         bundle = with_clip_dir(bundle, clip_dir)
+    if slowfast:
+        return with_slowfast(bundle, model, slowfast, source)
     check_clip_bundle(bundle, model, source)
+    return bundle
+
+
+def with_slowfast(bundle: dict, model, slowfast: dict, source) -> dict:
+    """The official QVHighlights video rows: per 2-s clip SlowFast then CLIP image (``SlowFastCLIP``), each block
+    L2-normalised on its own by the head (``feature_blocks``); one line unless their widths fit the model."""
+    from ..features.stage import backbone_cfg, build_backbone
+
+    video = bundle.get("video_features") or {}
+    if video.get("backbone") != CLIP_BACKBONE:
+        raise UsageError(f"--slowfast: this model reads no CLIP video features ({describe_inputs(bundle)})")
+    check_clip_bundle({**bundle, "video_features": {}}, model, source)  # the text part
+    clip_dir = _folder(video, "image", bool(bundle.get("official")))
+    spec = {"type": SLOWFAST_CLIP, "slowfast_checkpoint": slowfast.get("checkpoint"), "clip_dir": str(clip_dir)}
+    if slowfast.get("config"):
+        spec["slowfast_config"] = str(slowfast["config"])
+    backbone = build_backbone(backbone_cfg(spec))
+    backbone.check_files()  # a wrong file: one line before any video is decoded
+    widths = [p.feature_dim for p in backbone.parts]
+    v_dim = input_dims(model)[0]
+    if sum(widths) not in (v_dim, v_dim - TEF_DIMS):
+        raise UsageError(f"{source}: the model reads {v_dim - TEF_DIMS}-d video features, SlowFast ({widths[0]}) + "
+                         f"CLIP ({widths[1]}) give {sum(widths)}-d")
+    getattr(model, "bam", model).feature_blocks = tuple(widths)
+    bundle = copy.deepcopy(bundle)
+    bundle["video_features"] = {"backbone": spec, "layout": "ground", "fps": None, "clip_len": 2.0}
     return bundle

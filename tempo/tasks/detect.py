@@ -153,6 +153,41 @@ def _model_from_config(config):
         from ..registry import MODELS, check_types
 
         check_types(cfg.get("model"), path, MODELS)
-    features = {"backbone": None, "layout": "detect", "fps": cfg.get("feature_fps"),
-                "num_frames": cfg.get("num_frames", 16), "stride": cfg.get("feat_stride", 4)}
+    backbone = cfg.get("feature_backbone")  # the network that makes its features from video (configs/tridet/)
+    features = {"backbone": backbone.to_dict() if hasattr(backbone, "to_dict") else backbone, "layout": "detect",
+                "fps": cfg.get("feature_fps"), "num_frames": cfg.get("num_frames", 16),
+                "stride": cfg.get("feat_stride", 4)}
     return build_from_tempo_config(cfg), features
+
+
+def with_i3d(features: dict, i3d: dict | None) -> dict:
+    """The detector's feature settings with two-stream I3D settings (``--i3d-rgb`` ...) merged in: into the
+    config's own I3DTwoStream backbone, else replacing its backbone (an official JSON config names none). Without
+    a config fps it reads 30 fps, the frame rate of the THUMOS14 features."""
+    if not i3d:
+        return features
+    own = features.get("backbone")
+    own = own if isinstance(own, dict) and own.get("type") == "I3DTwoStream" else {"type": "I3DTwoStream"}
+    return {**features, "backbone": {**own, **i3d}, "fps": features.get("fps") or 30.0}
+
+
+def model_input_dim(model) -> int | None:
+    """Feature channels a TriDet network reads (its first convolution's input channels)."""
+    conv = getattr(getattr(getattr(model, "backbone", None), "embd", [None])[0], "conv", None)
+    return int(conv.weight.shape[1]) if conv is not None else None
+
+
+def check_feature_dim(detector: "ActionDetector", features: dict, name: str) -> None:
+    """A backbone whose features the network cannot read is one line before any video is decoded."""
+    from ..features.stage import backbone_cfg, build_backbone
+
+    if features.get("backbone") is None:
+        return
+    backbone = build_backbone(backbone_cfg(features["backbone"]))
+    if hasattr(backbone, "check_files"):  # user-given feature networks: a wrong file fails here, not per video
+        backbone.check_files()
+    want, got = model_input_dim(detector.model), int(getattr(backbone, "feature_dim", 0) or 0)
+    if want and got and want != got:
+        raise InputError(name, f"the detector reads {want}-d features but {type(backbone).__name__} makes {got}-d "
+                         f"ones ({backbone.describe().get('streams') or type(backbone).__name__}); give the networks "
+                         "it was trained with, or precomputed features (--features X.npy)")

@@ -57,17 +57,19 @@ class IndexReport:
 
 class MomentSearch:
     def __init__(self, checkpoint=None, device: str | None = None, prefilter_candidates: int = 128,
-                 clip_dir=None):
+                 clip_dir=None, slowfast: dict | None = None):
         import torch
         from .clip_grounding import prepare_clip_bundle
+        from .ground_bundle import check_video_weights
 
         self.checkpoint = checkpoint
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model, self.bundle = _load_grounder(checkpoint)
         # CLIP models: --clip-dir applied, the folder and its sizes checked before any video is read
-        self.bundle = prepare_clip_bundle(self.bundle, self.model, clip_dir, checkpoint or DEFAULT_GROUNDER)
+        self.bundle = prepare_clip_bundle(self.bundle, self.model, clip_dir, checkpoint or DEFAULT_GROUNDER, slowfast)
         self.model.to(self.device).eval()
         self.video_cfg = {**DEFAULT_VIDEO_FEATURES, **self.bundle.get("video_features", {})}
+        check_video_weights(self.video_cfg, checkpoint or DEFAULT_GROUNDER)
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
         self.window_clips = int(self.bundle.get("window_clips", WINDOW_CLIPS))  # rows per head window
         self.prefilter_candidates = prefilter_candidates
@@ -113,7 +115,8 @@ class MomentSearch:
         """The identity projection when video rows and sentences share a space (``ALIGNED_ENCODERS``)."""
         from .prefilter import SegmentProjection
 
-        if ALIGNED_ENCODERS.get(self.video_cfg["backbone"]) != self.text_cfg["encoder"]:
+        backbone = self.video_cfg["backbone"]  # a name, or a config dict (SlowFastCLIP: never aligned with text)
+        if not isinstance(backbone, str) or ALIGNED_ENCODERS.get(backbone) != self.text_cfg["encoder"]:
             return None
         clip_len = float(self.video_cfg["clip_len"])
         self.prefilter_info = {"segment_seconds": clip_len, "aligned": True,  # one segment per row

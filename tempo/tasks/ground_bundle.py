@@ -144,3 +144,20 @@ def export_search_bundle(cfg, weights, model_cfg: dict, work_dir) -> Path | None
     out = spec.get("out") or Path(work_dir) / "search.safetensors"
     return write_search_bundle(weights, model_cfg, search_inputs(cfg, spec), out,
                                trained_on=str(_dataset(cfg)["ann_file"]))
+
+
+def check_video_weights(video_cfg: dict, bundle_path) -> None:
+    """A bundle that records the content of its feature network's weights (``weights_id``) refuses other
+    weights: rows of another TextClipNet mean something else to the head, and would only lower the quality
+    silently."""
+    wanted = video_cfg.get("weights_id")
+    if not wanted or video_cfg.get("backbone") != "TextClipNet":
+        return
+    from ..features.base import file_weights_id, weights_file
+    from ..features.text_clipnet import BUNDLED_WEIGHTS
+
+    path = weights_file(video_cfg.get("checkpoint"), BUNDLED_WEIGHTS, "TextClipNet")
+    if file_weights_id(path) != wanted:
+        raise InputError(bundle_path, f"this grounder was trained on rows of other TextClipNet weights than "
+                                      f"{path} (rebuild it with tools/build_default_grounder.py, or use the "
+                                      f"TextClipNet it was made with)")

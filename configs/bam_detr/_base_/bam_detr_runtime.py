@@ -31,3 +31,22 @@ default_hooks = dict(
     sampler_seed=dict(type="DistSamplerSeedHook"),
 )
 randomness = dict(seed=2018)  # official --seed default
+
+# The official loss weights and matching costs (bam_detr/config.py defaults with --quality_loss) and post-processing;
+# children give the network sizes (model.model) and test_cfg.clip_length.
+model = dict(
+    type="BAMDETRGrounder",
+    loss=dict(set_cost_span=10, set_cost_giou=1, set_cost_class=0, span_loss_coef=10, giou_loss_coef=1,
+              label_loss_coef=0, quality_loss_coef=2, boundary_loss_coef=1, lw_saliency=1.0, saliency_margin=0.2,
+              eos_coef=0.1),
+    test_cfg=dict(max_ts=None, nms_thd=0.3, max_before_nms=10, max_after_nms=10),
+)
+
+# Loaders of feature datasets (GroundingFeatureDataset); children give each one's dataset.
+train_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=True),
+                        collate_fn=dict(type="grounding_collate"))
+val_dataloader = dict(batch_size=32, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=False),
+                      collate_fn=dict(type="grounding_collate"))
+test_dataloader = val_dataloader
+val_evaluator = dict(type="TempoGroundingMetric", variant="bam", dataset="hl")
+test_evaluator = val_evaluator

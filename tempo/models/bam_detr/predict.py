@@ -86,7 +86,8 @@ def window_candidates(model, videos: list, text_feats, clip_len: float, window_c
         if v_dim not in (video.shape[1], video.shape[1] + 2):
             raise ValueError(f"video features have {video.shape[1]} dims, the model expects {v_dim} "
                              f"(or {v_dim - 2} + TEF)")
-        tensors.append(torch.from_numpy(l2_normalize(video) if normalize else video))
+        tensors.append(torch.from_numpy(_normalize_rows(video, getattr(bam, "feature_blocks", None))
+                                        if normalize else video))
         length = min(window_clips, len(video))
         windows += [(v, s, length) for s in window_starts(len(video), window_clips, overlap)]
     candidates = [[] for _ in videos]
@@ -112,3 +113,16 @@ def window_candidates(model, videos: list, text_feats, clip_len: float, window_c
             for (st, ed), sc in zip(secs.tolist(), scores[b].tolist()):
                 candidates[v].append([min(max(st, 0.0), ends[v]), min(max(ed, 0.0), ends[v]), sc])
     return candidates
+
+
+def _normalize_rows(video: np.ndarray, blocks=None) -> np.ndarray:
+    """L2-normalised rows, or with ``blocks`` (column widths, e.g. SlowFast 2304 + CLIP 512 of an official
+    QVHighlights model) each block on its own, as the official dataset normalises each feature type; TEF columns
+    beyond the blocks are left as they are."""
+    if not blocks:
+        return l2_normalize(video)
+    out, start = video.copy(), 0
+    for width in blocks:
+        out[:, start:start + width] = l2_normalize(video[:, start:start + width])
+        start += width
+    return out

@@ -14,7 +14,6 @@ from mmengine.registry import FUNCTIONS
 from torch.utils.data import Dataset
 
 from tempo.errors import InputError
-from tempo.features.motion_zoom import two_views
 from tempo.registry import DATASETS
 
 from .bank import CaptionBank
@@ -48,11 +47,8 @@ class TextClipWindowDataset(Dataset):
     def __init__(self, sources, bank, cache_dir="data/text_clip_frames", input_size: int = 96,
                  clip_frames: int = 8, window_frames: int = 16, stride: int = 4, window_step: int = 1,
                  positives: int = 2, randoms: int = 2, training: bool = False, hflip_prob: float = 0.5,
-                 workers: int = 1, max_videos: int | None = None, source_size: int | None = None):
+                 workers: int = 1, max_videos: int | None = None):
         self.input_size, self.clip_frames = int(input_size), int(clip_frames)
-        # source_size: frames kept at this size; each item is then the whole view shrunk to input_size and the
-        # motion zoom view (tempo.features.motion_zoom), as a zoom TextClipNet reads them
-        self.source_size = int(source_size) if source_size else None
         self.window_frames, self.stride, self.window_step = int(window_frames), int(stride), max(int(window_step), 1)
         self.positives, self.randoms, self.training = int(positives), int(randoms), bool(training)
         self.hflip_prob = float(hflip_prob) if training else 0.0
@@ -69,7 +65,7 @@ class TextClipWindowDataset(Dataset):
         plans = [scene_plan(j) for j in jobs]
         self.fps = [float(p.fps) for p in plans]
         self.tables = [instance_table(p) for p in plans]
-        self.frames = cached_frames(jobs, self.source_size or self.input_size, cache_dir, workers)
+        self.frames = cached_frames(jobs, self.input_size, cache_dir, workers)
         self.items = []
         for v, frames in enumerate(self.frames):
             n = max(0, (len(frames) - self.window_frames) // self.stride + 1)
@@ -110,13 +106,9 @@ class TextClipWindowDataset(Dataset):
         sems, kinds = window_captions(table, centre[0], rng, self.pool, self.positives, self.randoms)
         known = self.bank.contains(sems)  # a small (test) bank covers fewer meanings
         sems, kinds = sems[known], kinds[known]
-        item = {"sems": sems, "kinds": kinds, "text": self.bank.embeddings(sems), "table": table.as_arrays(),
-                "centre": centre, "full": full, "actions": action_coverage(table, centre[0]).astype(np.float32)}
-        if self.source_size:
-            clip, zoom, scale = two_views(clip, self.input_size)
-            item.update(zoom=torch.from_numpy(zoom), zoom_scale=np.float32(scale))
-        item["clip"] = torch.from_numpy(np.ascontiguousarray(clip))
-        return item
+        return {"clip": torch.from_numpy(np.ascontiguousarray(clip)), "sems": sems, "kinds": kinds,
+                "text": self.bank.embeddings(sems), "table": table.as_arrays(), "centre": centre, "full": full,
+                "actions": action_coverage(table, centre[0]).astype(np.float32)}
 
 
 @FUNCTIONS.register_module()
@@ -134,6 +126,4 @@ def text_clip_collate(items: list) -> dict:
     return {"clips": torch.stack([it["clip"] for it in items]),
             "text": torch.from_numpy(np.concatenate([it["text"] for it in items])),
             "labels": torch.from_numpy(labels), "own": torch.from_numpy(own),
-            "actions": torch.from_numpy(np.stack([it["actions"] for it in items])),
-            **({"zoom": torch.stack([it["zoom"] for it in items]),
-                "zoom_scale": torch.tensor([it["zoom_scale"] for it in items])} if "zoom" in items[0] else {})}
+            "actions": torch.from_numpy(np.stack([it["actions"] for it in items]))}

@@ -6,7 +6,6 @@ per-action coverage BCE (weight ``action_weight``).
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 
@@ -25,56 +24,31 @@ def load_body(network: TextClipNetwork, path) -> None:
     network.body.load_state_dict(state, strict=True)
 
 
-def load_whole(trainer, path) -> None:
-    """Strictly, except that a projection with more inputs (a zoom view added) keeps the loaded columns first and
-    zeros for the new ones: the network starts as the loaded one."""
-    from safetensors.torch import load_file
-
-    state = load_file(str(path))
-    own = trainer.state_dict()
-    key = "network.video_proj.weight"
-    if key in state and state[key].shape != own[key].shape and state[key].shape[0] == own[key].shape[0]:
-        grown = torch.zeros_like(own[key])
-        grown[:, :state[key].shape[1]] = state[key]
-        state[key] = grown
-    trainer.load_state_dict(state, strict=True)
-
-
 @MODELS.register_module()
 class TextClipNetTrainer(BaseModel):
     """``mode="loss"`` -> losses; ``"predict"`` -> per window: the logits against the batch's captions, their
     labels and which are the window's own (for ``CaptionMatchAP``). ``input_size``, ``clip_frames``,
     ``window_frames``, ``stride`` and ``text_encoder`` travel in the exported config to the feature backbone.
-    ``init_body``: an ActionClipNet checkpoint whose body starts the video tower (training only); ``init_from``:
-    a TextClipNet checkpoint that starts the whole network (e.g. to add the motion zoom view)."""
+    ``init_body``: an ActionClipNet checkpoint whose body starts the video tower (training only)."""
 
     def __init__(self, widths=DEFAULT_WIDTHS, temporal_strides=DEFAULT_TEMPORAL_STRIDES, embed_dim: int = 256,
                  text_dim: int = 384, text_hidden: int = 512, num_actions: int = 13, action_weight: float = 0.5,
                  input_size: int = 96, clip_frames: int = 8, window_frames: int = 16, stride: int = 4,
                  fps: float = 15.0, text_encoder: str = "MiniLM", init_body: str | None = None,
-                 init_from: str | None = None, zoom: bool = False, source_size: int | None = None,
                  data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.network = TextClipNetwork(widths, temporal_strides, embed_dim, text_dim, text_hidden, num_actions, zoom)
-        # zoom models read frames at source_size (the zoom's pixels) and shrink the whole view to input_size
-        self.source_size = int(source_size) if source_size else None
+        self.network = TextClipNetwork(widths, temporal_strides, embed_dim, text_dim, text_hidden, num_actions)
         if init_body:
             load_body(self.network, init_body)
-        if init_from:
-            load_whole(self, init_from)
         self.action_weight = float(action_weight)
         self.input_size, self.clip_frames = int(input_size), int(clip_frames)
         self.window_frames, self.stride, self.fps = int(window_frames), int(stride), float(fps)
         self.text_encoder = str(text_encoder)
 
-    def forward(self, clips, text=None, labels=None, own=None, actions=None, zoom=None, zoom_scale=None,
-                mode: str = "tensor"):
+    def forward(self, clips, text=None, labels=None, own=None, actions=None, mode: str = "tensor"):
         x = clips_to_input(clips)
-        net = self.network
-        pooled = net.pooled(x)
-        # a zoom model's projection reads both views and the zoom's scale; the action head the whole view
-        zoom = clips_to_input(zoom) if zoom is not None else None
-        video = F.normalize(net.video_proj(net.joint(pooled, zoom, zoom_scale)), dim=-1)
+        pooled = self.network.pooled(x)
+        video = F.normalize(self.network.video_proj(pooled), dim=-1)
         if mode == "tensor":
             return video
         logits = self.network.match_logits(video, self.network.embed_text(text.float()))

@@ -6,10 +6,6 @@ Video tower: the (2+1)D body (as ActionClipNet), mean- and max-pooled last map, 
 a two-layer MLP over the frozen sentence embedding (MiniLM, 384-d). Match score of a (clip, caption) pair:
 ``scale * cos(video, text) + bias`` (a sigmoid of it is the probability the caption describes the clip), as
 in SigLIP, so one clip can match many captions and vice versa.
-
-Motion zoom (``zoom``): the same body also reads a second view of the clip, cropped around where its pixels
-change (``tempo.features.motion_zoom``), and the projection reads both pooled maps plus the zoom's scale: the
-acting object at up to twice the pixels, where at 64 px a small star and a small circle are the same blob.
 """
 from __future__ import annotations
 
@@ -28,16 +24,14 @@ DEFAULT_TEMPORAL_STRIDES = (1, 1, 2, 2)
 
 class TextClipNetwork(nn.Module):
     def __init__(self, widths=DEFAULT_WIDTHS, temporal_strides=DEFAULT_TEMPORAL_STRIDES, embed_dim: int = 256,
-                 text_dim: int = 384, text_hidden: int = 512, num_actions: int = 13, zoom: bool = False):
+                 text_dim: int = 384, text_hidden: int = 512, num_actions: int = 13):
         super().__init__()
-        self.zoom = bool(zoom)
         self.widths, self.temporal_strides = tuple(int(w) for w in widths), tuple(int(s) for s in temporal_strides)
         self.embed_dim, self.text_dim, self.text_hidden = int(embed_dim), int(text_dim), int(text_hidden)
         self.num_actions = int(num_actions)
         self.body = conv2plus1d_body(self.widths, self.temporal_strides)
         pooled = 2 * self.widths[-1]
-        # zoom: [whole-frame pooled | zoom pooled | zoom scale]
-        self.video_proj = nn.Linear(2 * pooled + 1 if self.zoom else pooled, self.embed_dim)
+        self.video_proj = nn.Linear(pooled, self.embed_dim)
         self.action_head = nn.Linear(pooled, self.num_actions)
         self.text_proj = nn.Sequential(nn.Linear(self.text_dim, self.text_hidden), nn.GELU(),
                                        nn.Linear(self.text_hidden, self.embed_dim))
@@ -47,27 +41,15 @@ class TextClipNetwork(nn.Module):
     def hyper_parameters(self) -> dict:
         return {"widths": list(self.widths), "temporal_strides": list(self.temporal_strides),
                 "embed_dim": self.embed_dim, "text_dim": self.text_dim, "text_hidden": self.text_hidden,
-                "num_actions": self.num_actions, "zoom": self.zoom}
+                "num_actions": self.num_actions}
 
     def pooled(self, x: torch.Tensor) -> torch.Tensor:
         h = self.body(x)
         return torch.cat([h.mean(dim=(2, 3, 4)), h.amax(dim=(2, 3, 4))], dim=1)
 
-    def joint(self, pooled: torch.Tensor, zoom: torch.Tensor | None = None,
-              scale: torch.Tensor | None = None) -> torch.Tensor:
-        """What the projection reads: the whole view's ``pooled`` map; for a zoom model also the zoom view's
-        (``zoom``: its clips) and the zoom's scale."""
-        if not self.zoom:
-            return pooled
-        if zoom is None or scale is None:
-            raise ValueError("this TextClipNet reads a motion zoom view too (zoom=, scale=)")
-        return torch.cat([pooled, self.pooled(zoom), torch.as_tensor(scale).reshape(-1, 1).to(pooled.dtype)], dim=1)
-
-    def embed_video(self, x: torch.Tensor, zoom: torch.Tensor | None = None,
-                    scale: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, 3, T, H, W) clips in [-1, 1] (and, for a zoom model, their zoom views and (B,) zoom scales) ->
-        (B, embed_dim) unit vectors."""
-        return F.normalize(self.video_proj(self.joint(self.pooled(x), zoom, scale)), dim=-1)
+    def embed_video(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, H, W) clips in [-1, 1] -> (B, embed_dim) unit vectors."""
+        return F.normalize(self.video_proj(self.pooled(x)), dim=-1)
 
     def embed_text(self, t: torch.Tensor) -> torch.Tensor:
         """(C, text_dim) sentence embeddings -> (C, embed_dim) unit vectors."""

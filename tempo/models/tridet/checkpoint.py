@@ -25,11 +25,34 @@ def official_state_dict(path, prefer_ema: bool = True) -> dict:
 def load_official(model, path, prefer_ema: bool = True):
     """Load an official checkpoint into ``model`` with a strict key match."""
     state = official_state_dict(path, prefer_ema)
+    wrong = feature_mismatch(model.state_dict(), state)
+    if wrong:
+        raise InputError(str(path), wrong)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise InputError(str(path), f"does not match the model config: {str(exc).splitlines()[0]}") from exc
     return model
+
+
+FIRST_CONV, CLS_CONV = "backbone.embd.0.conv.weight", "cls_head.cls_head.conv.weight"
+KNOWN_FEATURES = {2048: "THUMOS14 two-stream I3D", 512: "ActivityNet TSP"}  # the official configs' input widths
+
+
+def feature_mismatch(expected: dict, state: dict) -> str | None:
+    """A checkpoint for other features or classes than the config (an ActivityNet checkpoint with the THUMOS14
+    config) as one phrase naming both sides; None when the input width and class count agree."""
+    def side(s):
+        dim = s[FIRST_CONV].shape[1] if FIRST_CONV in s else None
+        classes = s[CLS_CONV].shape[0] if CLS_CONV in s else None
+        name = f" ({KNOWN_FEATURES[dim]})" if dim in KNOWN_FEATURES else ""
+        return dim, classes, f"{dim}-d features{name} and {classes} class{'es' if classes != 1 else ''}"
+
+    got, want = side(state), side(expected)
+    if None in got[:2] or got[:2] == want[:2]:
+        return None
+    return (f"does not match the model config: it is a TriDet checkpoint for {got[2]}, "
+            f"but the config expects {want[2]}")
 
 
 def save_tempo_checkpoint(model, path, config: dict) -> Path:

@@ -1,0 +1,23 @@
+"""A grounder bundle made on TextClipNet rows refuses other TextClipNet weights (its rows would mean something
+else to the head): one clear error naming the bundle, not a silent drop in quality."""
+import json
+import shutil
+
+import pytest
+
+from tempo.errors import InputError
+from tempo.tasks.ground import DEFAULT_GROUNDER, MomentSearch
+
+
+def test_bundle_for_other_textclipnet_weights_is_refused(tmp_path):
+    bundle = tmp_path / "grounder.safetensors"
+    shutil.copy(DEFAULT_GROUNDER, bundle)
+    meta = json.loads(DEFAULT_GROUNDER.with_suffix(".json").read_text())
+    assert meta["video_features"]["backbone"] == "TextClipNet" and meta["video_features"]["weights_id"]
+    shutil.copy(DEFAULT_GROUNDER.with_suffix(".json"), bundle.with_suffix(".json"))
+    MomentSearch(bundle)  # as shipped: accepted
+    meta["video_features"]["weights_id"] = "file:" + "0" * 40
+    bundle.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="other TextClipNet weights") as err:
+        MomentSearch(bundle)
+    assert str(bundle) in str(err.value)
