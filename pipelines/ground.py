@@ -7,8 +7,9 @@
 # --prefilter-candidates -> RankMoments.prefilter_candidates, -o x.csv -> ExportRanked.output=x.csv, ...).
 # Per clip the features are cached; over the folder the head's output (RankMoments) is cached by every clip's
 # content, the queries and the weights, so another top_k / min_score / threshold reruns only MomentPost.
-# checkpoint None: the embedded default; slowfast=dict(checkpoint=..., config=None) for official QVHighlights weights
-grounder = dict(head="bam_detr", checkpoint=None, clip_dir=None, slowfast=None, device=None)
+# checkpoint None: the embedded default; official QVHighlights weights also need clip_dir and slowfast_checkpoint
+grounder = dict(head="bam_detr", checkpoint=None, clip_dir=None, slowfast_checkpoint=None, slowfast_config=None,
+                device=None)
 query = "the red square spins"
 query_file = None
 stages = [

@@ -66,12 +66,9 @@ def add_arguments(parser) -> None:
 
 def overrides(args, query) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/ground.py``: ``tempo ground`` runs that config."""
-    # official QVHighlights rows: SlowFast + CLIP image per 2-s clip
-    slowfast = ({"checkpoint": args.slowfast, "config": args.slowfast_config}
-                if args.slowfast or args.slowfast_config else None)
     return {"grounder.head": args.head, "grounder.checkpoint": args.checkpoint, "grounder.clip_dir": args.clip_dir,
-            "grounder.slowfast": slowfast, "grounder.device": args.device, "query": query,
-            "query_file": args.query_file,
+            "grounder.slowfast_checkpoint": args.slowfast, "grounder.slowfast_config": args.slowfast_config,
+            "grounder.device": args.device, "query": query, "query_file": args.query_file,
             "RankMoments.prefilter_candidates": args.prefilter_candidates, "MomentPost.top_k": args.top_k,
             "ExportRanked.output": args.output}
 

@@ -25,13 +25,11 @@ _engines: dict = {}
 
 def _grounder(spec: dict | None) -> dict:
     spec = dict(spec or {})
-    unknown = set(spec) - {"head", "checkpoint", "clip_dir", "slowfast", "device"}
+    keys = ("head", "checkpoint", "clip_dir", "slowfast_checkpoint", "slowfast_config", "device")
+    unknown = set(spec) - set(keys)
     if unknown:
-        raise ValueError(f"grounder settings are head, checkpoint, clip_dir, slowfast and device; "
-                         f"got {sorted(unknown)}")
-    slowfast = dict(spec["slowfast"]) if spec.get("slowfast") else None  # {checkpoint, config}: SlowFast + CLIP rows
-    return {"head": spec.get("head") or "bam_detr", "checkpoint": spec.get("checkpoint"),
-            "clip_dir": spec.get("clip_dir"), "slowfast": slowfast, "device": spec.get("device")}
+        raise ValueError(f"grounder settings are {', '.join(keys)}; got {sorted(unknown)}")
+    return {**{k: spec.get(k) for k in keys}, "head": spec.get("head") or "bam_detr"}
 
 
 def _checkpoint_file(g: dict) -> Path:
@@ -55,8 +53,8 @@ def engine(spec: dict | None):
         if g["clip_dir"] and g["head"] != "bam_detr":
             raise UsageError("--clip-dir goes with --head bam_detr (TextClipNet reads no CLIP features)")
         clip = {"clip_dir": g["clip_dir"]} if g["clip_dir"] else {}
-        if g["slowfast"]:
-            clip["slowfast"] = g["slowfast"]
+        if g["slowfast_checkpoint"] or g["slowfast_config"]:  # official QVHighlights rows: SlowFast + CLIP image
+            clip["slowfast"] = {"checkpoint": g["slowfast_checkpoint"], "config": g["slowfast_config"]}
         search = make_search(g["head"], g["checkpoint"], device=g["device"], **clip)
         if g["clip_dir"] and not uses_clip(search.bundle):
             raise UsageError(f"--clip-dir: this model reads no CLIP features ({describe_inputs(search.bundle)})")
@@ -65,8 +63,7 @@ def engine(spec: dict | None):
     from ..tasks.prefilter import prefilter_path
 
     ckpt = _checkpoint_file(g)  # a changed weight or pre-filter file is another engine (and another cache key)
-    key = (g["head"], str(g["checkpoint"]), str(g["clip_dir"]), stable_hash(g["slowfast"]), g["device"],
-           files_id(ckpt, prefilter_path(ckpt)))
+    key = (stable_hash({**g, "device": None}), g["device"], files_id(ckpt, prefilter_path(ckpt)))
     return shared(_engines, key, make)
 
 
