@@ -12,7 +12,12 @@ NMS load of a real THUMOS video: 11,440 candidates at T = 2304). Prints a markdo
 
 ``--official DIR`` (a TriDet checkout whose ``libs/utils`` holds the built ``nms_1d_cpu`` extension:
 ``cd DIR/libs/utils && python setup.py build_ext --inplace``) also times the official ``batched_nms`` on the same
-candidates in the same run, calls alternated, min wall of the repeats, and checks both give the same list.
+candidates in the same run, calls alternated, min wall of the repeats, and checks both give the same list; and,
+unless ``--post-only``, both whole detectors end to end (features in, detections in seconds out) on the same
+weights: the official model (built by its own ``make_meta_arch`` from its ``configs/thumos_i3d.yaml``, the tempo
+state dict loaded strictly) against ``TriDet.predict_video``, on one video of ``--length`` features and on
+``--videos`` videos of seeded lengths 256..max_seq_len one after another; calls alternated, min wall of the repeats,
+detections compared.
 ``--post-only`` times post-processing alone (no network / train-step rows).
 """
 from __future__ import annotations
@@ -43,6 +48,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="also print the numbers as JSON")
     parser.add_argument("--official", metavar="DIR", help="TriDet checkout with a built nms_1d_cpu (see above)")
     parser.add_argument("--post-only", action="store_true", help="time post-processing only")
+    parser.add_argument("--videos", type=int, default=8, help="videos of the end-to-end folder row (--official)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -74,6 +80,8 @@ def main(argv=None) -> int:
     rows.append((f"soft-NMS ({n_cands} candidates -> {len(dets['scores'])})", t_nms))
     if args.official:
         rows += compare_official(args.official, cands, model.test_cfg, args.repeats)
+        if not args.post_only:
+            rows += compare_official_end_to_end(args.official, model, cfg, args.length, args.videos, args.repeats)
 
     if not args.no_train and not args.post_only:
         model.train()
@@ -134,6 +142,51 @@ def compare_official(checkout, cands, test_cfg, repeats) -> list:
     return [(f"batched soft-NMS alone, official nms_1d_cpu ({n} candidates), min of {repeats}", best["official"]),
             (f"batched soft-NMS alone, tempo ({n} candidates), min of {repeats}; identical output: {same}; "
              f"tempo/official = {best['tempo'] / best['official']:.2f}", best["tempo"])]
+
+
+def official_model(checkout, state_dict):
+    """The official TriDet on its THUMOS14 I3D yaml, with ``state_dict`` (tempo's keys are the official ones)."""
+    sys.path.insert(0, str(Path(checkout)))
+    sys.path.insert(0, str(Path(checkout) / "libs" / "utils"))
+    from libs.core import load_config
+    from libs.modeling import make_meta_arch
+
+    config = load_config(str(Path(checkout) / "configs" / "thumos_i3d.yaml"))
+    model = make_meta_arch(config["model_name"], **config["model"])
+    model.load_state_dict(state_dict, strict=True)
+    return model.eval()
+
+
+def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeats) -> list:
+    """Whole detectors on the same weights: one video of ``length`` features, then ``num_videos`` videos of seeded
+    lengths one after another. Alternated, min wall of ``repeats`` each; detections compared."""
+    official = official_model(checkout, model.state_dict())
+    gen = torch.Generator().manual_seed(0)
+    lengths = [length] + torch.randint(256, model.max_seq_len + 1, (num_videos,), generator=gen).tolist()
+    videos = [{"video_id": f"v{i}", "feats": torch.rand(cfg.model.input_dim, n, generator=gen), "fps": 30.0,
+               "duration": n * 4 / 30.0, "feat_stride": 4, "feat_num_frames": 16, "segments": None, "labels": None}
+              for i, n in enumerate(lengths)]
+    runners = {"official": lambda vs: [official([v])[0] for v in vs],
+               "tempo": lambda vs: [model.predict_video(v) for v in vs]}
+    rows = []
+    for what, vs in ((f"one video, T={length}", videos[:1]), (f"{num_videos} videos one after another, "
+                                                             f"T={lengths[1:]}", videos[1:])):
+        best = {name: float("inf") for name in runners}
+        outs = {}
+        with torch.no_grad():
+            for _ in range(max(1, repeats) + 1):  # the first round warms up
+                for name, run in runners.items():
+                    start = time.perf_counter()
+                    outs[name] = run(vs)
+                    best[name] = min(best[name], time.perf_counter() - start)
+        counts = [(len(a["scores"]), len(b["scores"])) for a, b in zip(outs["official"], outs["tempo"])]
+        delta = max(float((a["scores"] - b["scores"]).abs().max()) if len(a["scores"]) == len(b["scores"]) else
+                    float("inf") for a, b in zip(outs["official"], outs["tempo"]))
+        rows.append((f"end to end, {what}: official, min of {repeats}", best["official"]))
+        rows.append((f"end to end, {what}: tempo, min of {repeats}; tempo/official = "
+                     f"{best['tempo'] / best['official']:.2f}; detections equal in count: "
+                     f"{all(a == b for a, b in counts)}, max |score diff| in list order {delta:.1e}", best["tempo"]))
+    return rows
 
 
 if __name__ == "__main__":

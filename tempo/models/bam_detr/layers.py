@@ -52,9 +52,9 @@ def inverse_sigmoid(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
 def sine_position_embedding(mask: torch.Tensor, num_feats: int, temperature: float = 10000.0) -> torch.Tensor:
     """(B, T) float/bool mask (1 = valid) -> (B, T, num_feats). Positions are the cumulative valid count,
     normalised by its last value, so padded clips repeat the last valid position."""
-    x = mask.cumsum(1, dtype=torch.float32)
+    x = mask.cumsum(1, dtype=torch.get_default_dtype())  # float32 unless a float64 check asks
     x = x / (x[:, -1:] + 1e-6) * (2 * math.pi)
-    dim_t = torch.arange(num_feats, dtype=torch.float32, device=mask.device)
+    dim_t = torch.arange(num_feats, dtype=x.dtype, device=mask.device)
     dim_t = temperature ** (2 * torch.div(dim_t, 2, rounding_mode="floor") / num_feats)
     pos = x[:, :, None] / dim_t
     return torch.stack((pos[:, :, 0::2].sin(), pos[:, :, 1::2].cos()), dim=3).flatten(2)
@@ -63,7 +63,7 @@ def sine_position_embedding(mask: torch.Tensor, num_feats: int, temperature: flo
 def sine_embed_1d(values: torch.Tensor, num_feats: int = 256) -> torch.Tensor:
     """(...,) values in [0, 1] -> (..., num_feats) sine/cosine embedding (DAB-DETR query positions).
     The official code fixes num_feats at 256 whatever hidden_dim is."""
-    dim_t = torch.arange(num_feats, dtype=torch.float32, device=values.device)
+    dim_t = torch.arange(num_feats, dtype=torch.get_default_dtype(), device=values.device)
     dim_t = 10000 ** (2 * torch.div(dim_t, 2, rounding_mode="floor") / num_feats)
     pos = (values * (2 * math.pi))[..., None] / dim_t
     return torch.stack((pos[..., 0::2].sin(), pos[..., 1::2].cos()), dim=-1).flatten(-2)

@@ -23,6 +23,18 @@ class _ConvTower(nn.Module):
             x = torch.relu(norm(x))
         return x
 
+    def level(self, x, mask, last):
+        """``last(tower(x))`` on one level. At inference the padded tail past the first padded position is not
+        computed: every masked conv zeroes padded outputs, so a valid output reads at most the first padded
+        position (whose value, relu(norm(0)), is computed here as in the full run); the tail is zero-filled.
+        Masks are prefixes (``TriDet.pad_batch``); training keeps the full run."""
+        length = x.shape[-1]
+        end = int(mask.sum(-1).max()) + 1
+        if self.training or end >= length:
+            return last(self.tower(x, mask), mask)
+        x, mask = x[..., :end], mask[..., :end]
+        return F.pad(last(self.tower(x, mask), mask), (0, length - end))
+
 
 class ClassHead(_ConvTower):
     """Per-class logits ``[B, C, T_l]`` per level. Also used for the start/end boundary heads, which read
@@ -41,8 +53,8 @@ class ClassHead(_ConvTower):
     def forward(self, feats, masks):
         outs = []
         for x, mask in zip(feats, masks):
-            x = self.tower(x.detach() if self.detach_feat else x, mask)
-            outs.append(self.cls_head(x, mask)[0])
+            outs.append(self.level(x.detach() if self.detach_feat else x, mask,
+                                   lambda y, m: self.cls_head(y, m)[0]))
         return outs
 
 
@@ -58,6 +70,6 @@ class RegressionHead(_ConvTower):
     def forward(self, feats, masks):
         outs = []
         for level, (x, mask) in enumerate(zip(feats, masks)):
-            x = self.tower(x, mask)
-            outs.append(F.relu(self.scale[level](self.offset_head(x, mask)[0])))
+            scale = self.scale[level]
+            outs.append(self.level(x, mask, lambda y, m, scale=scale: F.relu(scale(self.offset_head(y, m)[0]))))
         return outs

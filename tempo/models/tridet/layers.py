@@ -14,6 +14,11 @@ def downsample_mask(mask: torch.Tensor, length: int) -> torch.Tensor:
     return F.interpolate(mask.float(), size=length, mode="nearest").bool()
 
 
+def masked(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``x * mask``; skipped when every position is valid (x * 1 == x exactly: one pass over x saved)."""
+    return x if bool(mask.all()) else x * mask.to(x.dtype)
+
+
 class MaskedConv1d(nn.Module):
     """``Conv1d`` with 'same' zero padding whose output is zeroed where the (resized) mask is False.
 
@@ -31,7 +36,7 @@ class MaskedConv1d(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor):
         out_mask = downsample_mask(mask, x.shape[-1] // self.stride)
-        return self.conv(x) * out_mask.to(x.dtype), out_mask
+        return masked(self.conv(x), out_mask), out_mask
 
 
 class ChannelLayerNorm(nn.Module):
