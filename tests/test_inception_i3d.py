@@ -171,3 +171,15 @@ def test_model_name_runs_with_the_registry_files(tmp_path, parity_dir, own_cache
                  "-o", str(tmp_path / "o"), "--flow", "dis", "--min-score", "0", "--formats", "json"])
     assert code == 0, capsys.readouterr().err
     assert json.loads((tmp_path / "o" / "clip.json").read_text())["detections"]
+
+
+def test_extract_single_rgb_stream(tmp_path, tiny, own_cache, capsys, one_torch_thread):
+    video = make_video(tmp_path / "clip.mp4", n=45, width=64, height=48, fps=30)
+    args = ["extract", str(video), "-o", str(tmp_path / "f"), "--backbone", "InceptionI3D", "--layout", "detect",
+            "--fps", "30"]
+    assert main(args + ["--checkpoint", str(tiny["rgb_checkpoint"])]) == 0, capsys.readouterr().err
+    assert np.load(tmp_path / "f" / "clip.npy").shape == (8, 24)  # 16-frame windows, stride 4: 8 rows
+    capsys.readouterr()
+    assert main(args + ["--checkpoint", str(tiny["flow_checkpoint"])]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reads 2 input channels (an optical-flow network)" in err[0]

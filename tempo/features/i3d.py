@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import InputError, UsageError
 from ..registry import BACKBONES
+from . import inception_i3d  # noqa: F401  (registers the single-stream InceptionI3D backbone)
 from .base import ClipBackbone
 from .flow import FlowComputer
 

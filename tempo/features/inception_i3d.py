@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
+from ..registry import BACKBONES
 from .base import ClipBackbone, file_weights_id, fit_clips, load_checkpoint_state
 
 MARKER = "Conv3d_1a_7x7.conv3d.weight"  # the stem's weights: present in every pytorch-i3d file, in no mmaction2 one
@@ -129,3 +130,16 @@ class InceptionI3DStream(ClipBackbone):
                 x = self.normalise(clips[start:start + self.batch_size]).permute(0, 2, 1, 3, 4)  # NCTHW
                 outs.append(self.model.features(x))
         return torch.cat(outs).float().numpy()
+
+
+@BACKBONES.register_module()
+class InceptionI3D(InceptionI3DStream):
+    """The RGB stream alone, 1024-d per clip: ``tempo extract --backbone InceptionI3D --checkpoint rgb_imagenet.pt``
+    (the two-stream THUMOS14 features are ``I3DTwoStream``, which adds the flow stream)."""
+
+    def __init__(self, checkpoint: str | None = None, batch_size: int = 4):
+        if checkpoint is None:
+            raise UsageError("InceptionI3D needs --checkpoint rgb_imagenet.pt (pytorch-i3d's Kinetics RGB weights)")
+        if not Path(checkpoint).is_file():
+            raise InputError(checkpoint, "Inception-I3D checkpoint not found")
+        super().__init__(checkpoint, 3, batch_size=batch_size)
