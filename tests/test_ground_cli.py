@@ -6,28 +6,14 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
+from grounder_tiny import write_tiny_grounder
 from media import make_video
 from tempo.cli import main
-from tempo.models.bam_detr.checkpoint import save_tempo_checkpoint
-from tempo.models.bam_detr.grounder import BAMDETRGrounder
-
-MODEL = dict(type="BAMDETRGrounder", model=dict(v_feat_dim=1280 + 2, t_feat_dim=384, dim_feedforward=64,
-                                                enc_layers=1, num_queries=5),
-             test_cfg=dict(clip_length=2.0, max_ts=None, nms_thd=0.3, max_before_nms=5, max_after_nms=5))
-
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    torch.manual_seed(0)
-    model = BAMDETRGrounder(**{k: v for k, v in MODEL.items() if k != "type"})
-    path = save_tempo_checkpoint(model, tmp_path_factory.mktemp("w") / "g.safetensors", MODEL)
-    path.with_suffix(".json").write_text(json.dumps({
-        "model": MODEL, "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32},
-        "video_features": {"backbone": "EfficientNetLite0", "layout": "ground", "fps": 10.0, "clip_len": 2.0,
-                           "frame_step": 5}}))
-    return path
+    return write_tiny_grounder(tmp_path_factory.mktemp("w"))
 
 
 def test_ground_folder(tmp_path, bundle, capsys, monkeypatch):

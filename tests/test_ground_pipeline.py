@@ -135,19 +135,9 @@ def test_cfg_option_values_keep_their_spaces(value, parsed):
 
 
 def _grounder(folder, seed):
-    import torch
-    from test_ground_cli import MODEL
-    from tempo.models.bam_detr.checkpoint import save_tempo_checkpoint
-    from tempo.models.bam_detr.grounder import BAMDETRGrounder
+    from grounder_tiny import write_tiny_grounder
 
-    torch.manual_seed(seed)
-    model = BAMDETRGrounder(**{k: v for k, v in MODEL.items() if k != "type"})
-    path = save_tempo_checkpoint(model, folder / "g.safetensors", MODEL)
-    path.with_suffix(".json").write_text(json.dumps({
-        "model": MODEL, "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32},
-        "video_features": {"backbone": "EfficientNetLite0", "layout": "ground", "fps": 10.0, "clip_len": 2.0,
-                           "frame_step": 5}}))
-    return path
+    return write_tiny_grounder(folder, seed)
 
 
 def test_head_output_key_is_the_weights_content_not_the_device(tmp_path, folder, own_cache, capsys):
