@@ -27,6 +27,7 @@ from ..registry import BACKBONES
 from . import inception_i3d  # noqa: F401  (registers the single-stream InceptionI3D backbone)
 from .base import ClipBackbone
 from .flow import FlowComputer
+from .mmaction_adapter import config_resize_short_side, head_in_channels
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "tridet"
 RGB_CONFIG = CONFIG_DIR / "i3d_rgb.py"
@@ -122,36 +123,18 @@ def _stream(checkpoint, config, default_config, channels: int, allow_random_init
                              allow_random_init=allow_random_init, batch_size=batch_size, seed=seed)
     got = net.cfg.model.backbone.get("in_channels", 3)
     if got != channels:
-        name = "RGB" if channels == 3 else "flow"
-        raise InputError(net.config_path, f"the {name} stream's config takes {got} input channels, "
-                         f"not {channels}: are the RGB and flow configs swapped?")
+        raise InputError(net.config_path, f"the {'RGB' if channels == 3 else 'flow'} stream's config takes {got} "
+                         f"input channels, not {channels}: are the RGB and flow configs swapped?")
     return net
 
 
 def _stream_dim(net) -> int:
-    return net.feature_dim if not hasattr(net, "cfg") else _out_channels(net.cfg.model)
+    return net.feature_dim if not hasattr(net, "cfg") else head_in_channels(net.cfg.model)
 
 
 def _stream_resize(net) -> int | None:
-    return getattr(net, "resize_size", None) if not hasattr(net, "cfg") else _resize_short_side(net.cfg)
+    return getattr(net, "resize_size", None) if not hasattr(net, "cfg") else config_resize_short_side(net.cfg)
 
 
 def _stream_name(net) -> str:
     return net.config_path.name if hasattr(net, "config_path") else f"Inception-I3D {net.checkpoint.name}"
-
-
-def _out_channels(model_cfg) -> int:
-    """Channels of an mmaction2 recognizer's pooled backbone output, read from its head (no network built)."""
-    head = model_cfg.get("cls_head") or {}
-    if "in_channels" not in head:
-        raise ValueError("the I3D config's cls_head names no in_channels (the backbone's output width)")
-    return int(head["in_channels"])
-
-
-def _resize_short_side(cfg) -> int | None:
-    """The short side a config's test pipeline resizes to before its crop (``Resize scale=(-1, 256)``)."""
-    for step in cfg.get("test_pipeline") or []:
-        scale = step.get("scale") if step.get("type") == "Resize" else None
-        if isinstance(scale, (tuple, list)) and len(scale) == 2 and scale[0] == -1:
-            return int(scale[1])
-    return None

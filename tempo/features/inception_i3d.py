@@ -14,9 +14,9 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..registry import BACKBONES
 from .base import ClipBackbone, file_weights_id, fit_clips, load_checkpoint_state
+from .mmaction_adapter import input_kind
 
 MARKER = "Conv3d_1a_7x7.conv3d.weight"  # the stem's weights: present in every pytorch-i3d file, in no mmaction2 one
-KINDS = {3: "an RGB network", 2: "an optical-flow network"}
 
 
 def read_state(path) -> dict:
@@ -50,9 +50,8 @@ def check_state(state: dict, in_channels: int, path) -> None:
                          f"flow_imagenet.pt): it has no {MARKER} (first key: {example})")
     got = int(state[MARKER].shape[1])
     if got != in_channels:
-        what = KINDS.get(got, f"a {got}-channel network")
-        raise InputError(path, f"its first convolution reads {got} input channels ({what}) but this stream needs "
-                         f"{in_channels} ({KINDS[in_channels]}): are the RGB and flow files swapped?")
+        raise InputError(path, f"its first convolution reads {got} input channels ({input_kind(got)}) but this "
+                         f"stream needs {in_channels} ({input_kind(in_channels)}): are the RGB and flow files swapped?")
 
 
 def build(state: dict, in_channels: int, path):
