@@ -212,9 +212,7 @@ class MomentSearch:
             raise UsageError("empty query")
         if clips is None:
             clips = self.folders.get(str(Path(folder).resolve()), []) if folder is not None else list(self.clips)
-        if not clips:
-            return []
-        return self.moments_from(self.candidates(query, clips), top_k)
+        return self.moments_from(self.candidates(query, clips), top_k)  # no clips: no candidates, no moments
 
     def candidates(self, query: str, clips: list, prefilter_candidates: int | None = None) -> list:
         """The network half of ``search`` (what a pipeline caches): ``[(clip, rows)]`` for the clips the
