@@ -55,7 +55,8 @@ def add_arguments(parser) -> None:
 
 def overrides(args, steps, dst: Path, device: str | None = None, dtype: str | None = None) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/restore.py``: ``tempo restore`` runs that config."""
-    return {"SeedVRRestore.device": device, "SeedVRRestore.dtype": dtype, "SeedVRRestore.checkpoint": args.checkpoint and str(args.checkpoint),
+    return {"SeedVRRestore.device": device, "SeedVRRestore.dtype": dtype,
+            "SeedVRRestore.checkpoint": args.checkpoint and str(args.checkpoint),
             "SeedVRRestore.config": args.config and str(args.config), "SeedVRRestore.steps": steps,
             "SeedVRRestore.seed": args.seed, "SeedVRRestore.tile": args.tile,
             "SeedVRRestore.tile_overlap": args.tile_overlap, "SeedVRRestore.chunk": args.chunk,
