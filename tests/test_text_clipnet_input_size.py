@@ -51,3 +51,30 @@ def test_weights_continued_at_another_size_are_read_at_that_size_end_to_end(tmp_
     with torch.inference_mode():
         expected = backbone.model.embed_video(clips_to_input(clips)).numpy()
     np.testing.assert_allclose(rows, expected, atol=1e-4)
+
+
+def test_grounding_probe_reads_frames_at_the_weights_size_and_writes_each_query(tmp_path):
+    """tools/probe_text_clipnet_grounding.py on a tiny 40-px network (2 of the 3 tiny train scenes): frames rendered at 40 px (the sidecar's
+    size, not the probe's), one prediction line per scored query with what a miss analysis needs."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "tempo_tool_probe", Path(__file__).resolve().parents[1] / "tools" / "probe_text_clipnet_grounding.py")
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    torch.manual_seed(0)
+    weights = _save(TextClipNetTrainer(**TINY, input_size=40), tmp_path / "w.safetensors", input_size=40)
+    out, pred = tmp_path / "m.json", tmp_path / "p.jsonl"
+    assert probe.main([str(weights), "--preset", "tiny", "--seed", "0", "--split", "train", "--workers", "1",
+                       "--max-videos", "2", "--cache-dir", str(tmp_path / "frames"), "--out", str(out), "--predictions", str(pred)]) == 0
+    rendered = list((tmp_path / "frames").iterdir())
+    assert [d.name for d in rendered] == ["tiny_seed0_40px"] and len(list(rendered[0].iterdir())) == 2
+    frames = np.load(next(rendered[0].iterdir()))
+    assert frames.shape[1:] == (40, 40, 3)
+    rows = [json.loads(line) for line in pred.read_text().splitlines()]
+    assert len(rows) == json.loads(out.read_text())["queries"] > 0
+    for r in rows:
+        assert r["described"]["shape"] and r["action"] and r["relevant_windows"]
+        assert all(0 <= s < e <= r["duration"] + 1e-6 for s, e, _ in r["pred_relevant_windows"])
