@@ -26,7 +26,10 @@ def main(argv=None) -> int:
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--cache-dir", default="data/text_clip_frames")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-videos", type=int, default=None, help="the split's first N videos only (quick checks)")
     parser.add_argument("--out", help="write the metrics JSON here")
+    parser.add_argument("--predictions", help="write one JSON line per query here (its video, query, action, "
+                                              "described object, ground truth and ranked moments) for miss analyses")
     args = parser.parse_args(argv)
 
     from tempo.data.synth.seeding import rng_for, scene_plan
@@ -41,10 +44,10 @@ def main(argv=None) -> int:
 
     trainer = load_text_clipnet(args.weights)
     net, cfg = trainer.network, trainer
-    jobs = split_jobs(args.preset, args.seed, args.split)
+    jobs = split_jobs(args.preset, args.seed, args.split)[:args.max_videos]
     frames = cached_frames(jobs, cfg.input_size, args.cache_dir, args.workers)
     minilm = MiniLM()
-    submission, truth = [], []
+    submission, truth, rows = [], [], []
     for job, video in zip(jobs, frames):
         plan = scene_plan(job)
         n = max((len(video) - cfg.window_frames) // cfg.stride + 1, 1)
@@ -67,10 +70,16 @@ def main(argv=None) -> int:
                        for s_i, e_i in runs_above(p, args.threshold, rank="sum")[:10]]
             submission.append({"qid": qid, "pred_relevant_windows": windows})
             truth.append({"qid": qid, "relevant_windows": q["windows"], "duration": plan.duration})
+            rows.append({"qid": qid, "vid": job.vid, "query": q["query"], "action": q["action"],
+                         "described": q["described"], "relevant_windows": q["windows"],
+                         "duration": plan.duration, "pred_relevant_windows": windows})
     metrics = evaluate_submission(submission, truth, variant="bam", dataset="hl")
     out = {"weights": str(args.weights), "split": f"{args.preset} seed {args.seed} {args.split}",
            "queries": len(truth), "threshold": args.threshold, **metrics["brief"]}
     print(json.dumps(out, indent=2))
+    if args.predictions:
+        with open(args.predictions, "w") as f:
+            f.writelines(json.dumps(r, default=float) + "\n" for r in rows)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(out, f, indent=2)

@@ -11,8 +11,9 @@ MODEL_TYPE = "TextClipNetTrainer"
 
 def read_config(path) -> dict:
     """The JSON sidecar of ``path`` with the trainer's defaults filled in (no weights are read)."""
-    # the body a training run started from is in the weights now; its path need not exist where they are used
-    return {**read_sidecar(path, MODEL_TYPE, TextClipNetTrainer, "TextClipNet"), "init_body": None}
+    # the weights a training run started from are in these now; their path need not exist where they are used
+    return {**read_sidecar(path, MODEL_TYPE, TextClipNetTrainer, "TextClipNet"), "init_body": None,
+            "init_from": None}
 
 
 def load_text_clipnet(path) -> TextClipNetTrainer:

@@ -24,22 +24,33 @@ def load_body(network: TextClipNetwork, path) -> None:
     network.body.load_state_dict(state, strict=True)
 
 
+def load_whole(trainer, path) -> None:
+    """Every weight of a trained TextClipNet (strict): the (2+1)D body is fully convolutional, so a network
+    trained at one input size continues at another (e.g. 64 -> 128 px) with nothing left untrained."""
+    from safetensors.torch import load_file
+
+    trainer.load_state_dict(load_file(str(path)), strict=True)
+
+
 @MODELS.register_module()
 class TextClipNetTrainer(BaseModel):
     """``mode="loss"`` -> losses; ``"predict"`` -> per window: the logits against the batch's captions, their
     labels and which are the window's own (for ``CaptionMatchAP``). ``input_size``, ``clip_frames``,
     ``window_frames``, ``stride`` and ``text_encoder`` travel in the exported config to the feature backbone.
-    ``init_body``: an ActionClipNet checkpoint whose body starts the video tower (training only)."""
+    ``init_body``: an ActionClipNet checkpoint whose body starts the video tower (training only); ``init_from``:
+    a TextClipNet checkpoint that starts the whole network (training only; its input size need not match)."""
 
     def __init__(self, widths=DEFAULT_WIDTHS, temporal_strides=DEFAULT_TEMPORAL_STRIDES, embed_dim: int = 256,
                  text_dim: int = 384, text_hidden: int = 512, num_actions: int = 13, action_weight: float = 0.5,
                  input_size: int = 96, clip_frames: int = 8, window_frames: int = 16, stride: int = 4,
                  fps: float = 15.0, text_encoder: str = "MiniLM", init_body: str | None = None,
-                 data_preprocessor=None, init_cfg=None):
+                 init_from: str | None = None, data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.network = TextClipNetwork(widths, temporal_strides, embed_dim, text_dim, text_hidden, num_actions)
         if init_body:
             load_body(self.network, init_body)
+        if init_from:
+            load_whole(self, init_from)
         self.action_weight = float(action_weight)
         self.input_size, self.clip_frames = int(input_size), int(clip_frames)
         self.window_frames, self.stride, self.fps = int(window_frames), int(stride), float(fps)
