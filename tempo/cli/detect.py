@@ -11,7 +11,7 @@ official TriDet weights with the features they were trained on (third example).
 
 Examples:
   tempo detect clip.mp4 -o detections/
-  tempo detect videos/ --dtype bfloat16   # the network in bfloat16: faster on CPUs with AVX512-BF16, close results
+  tempo detect videos/ --model tridet-thumos14-i3d --dtype bfloat16   # bfloat16 network: close results, faster
   tempo detect videos/ --min-score 0.3 --formats json,csv
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar --features clip_i3d.npy
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar \
@@ -50,9 +50,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list of {', '.join(FORMATS)}")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"],
-                        help="the network's precision: float32 (default; the official's, parity-tested), or bfloat16 "
-                        "(autocast; ~1.8x less CPU time where the CPU has AVX512-BF16, detections close but not "
-                        "identical) and float16 (CUDA only); decoding and NMS run in float32 either way")
+                        help="the network's precision: float32 (default; the official's, parity-tested), bfloat16 "
+                        "(autocast, output layers float32; close but not identical detections; pays on big networks "
+                        "and long videos on CPUs with AVX512-BF16, e.g. 1.6x less CPU time for official TriDet "
+                        "THUMOS14, not on the small embedded default) or float16 (CUDA only); decoding and NMS run in "
+                        "float32 either way")
     i3d = parser.add_argument_group("two-stream I3D features from the video (official THUMOS14 TriDet)")
     i3d.add_argument("--i3d-rgb", help="I3D RGB weights: pytorch-i3d's rgb_imagenet.pt (Kinetics Inception-I3D, "
                      "1024-d; told by its keys) or an mmaction2 .pth")
