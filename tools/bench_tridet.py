@@ -19,6 +19,10 @@ state dict loaded strictly) against ``TriDet.predict_video``, on one video of ``
 ``--videos`` videos of seeded lengths 256..max_seq_len one after another; calls alternated, min wall of the repeats,
 detections compared.
 ``--post-only`` times post-processing alone (no network / train-step rows).
+``--dtype bfloat16`` runs tempo's network under autocast at that precision (``tempo detect --dtype``; decoding and NMS
+stay float32): the network row is timed at it, and the ``--official`` end-to-end rows time tempo at float32 and at it
+against the official float32 in the same alternated run, and say how many of the official's top-100 detections per
+video tempo at ``--dtype`` reproduces (same label, tIoU >= 0.9, one to one) and their largest score difference.
 """
 from __future__ import annotations
 
@@ -48,9 +52,14 @@ def main(argv=None) -> int:
     parser.add_argument("--official", metavar="DIR", help="TriDet checkout with a built nms_1d_cpu (see above)")
     parser.add_argument("--post-only", action="store_true", help="time post-processing only")
     parser.add_argument("--videos", type=int, default=8, help="videos of the end-to-end folder row (--official)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"],
+                        help="tempo's network precision (autocast); the official always runs float32")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    from tempo.models.common.precision import resolve_dtype
+
+    resolve_dtype(args.dtype, args.device)  # float16 on the CPU: one line
 
     import tempo.models.tridet  # noqa: F401  (registers TriDet)
     from tempo.models.tridet.postprocess import grid_to_seconds, run_nms
@@ -65,7 +74,7 @@ def main(argv=None) -> int:
 
     with torch.no_grad():
         inputs, masks = model.pad_batch([feats], training=False)
-        t_net, out = timed(lambda: model.forward_heads(inputs, masks), args.repeats, args.device)
+        t_net, out = timed(lambda: model.forward_heads_at(inputs, masks, args.dtype), args.repeats, args.device)
         t_dec, cands = timed(lambda: model.video_candidates(out), args.repeats, args.device)
 
         def nms():
@@ -75,12 +84,14 @@ def main(argv=None) -> int:
 
         t_nms, dets = timed(nms, args.repeats, "cpu")
     n_cands = len(cands["scores"])
-    rows = [] if args.post_only else [("network (backbone + heads)", t_net), ("decode + pre-NMS selection", t_dec)]
+    rows = [] if args.post_only else [(f"network (backbone + heads, {args.dtype})", t_net),
+                                      ("decode + pre-NMS selection", t_dec)]
     rows.append((f"soft-NMS ({n_cands} candidates -> {len(dets['scores'])})", t_nms))
     if args.official:
         rows += compare_official(args.official, cands, model.test_cfg, args.repeats)
         if not args.post_only:
-            rows += compare_official_end_to_end(args.official, model, cfg, args.length, args.videos, args.repeats)
+            rows += compare_official_end_to_end(args.official, model, cfg, args.length, args.videos, args.repeats,
+                                                args.dtype)
 
     if not args.no_train and not args.post_only:
         model.train()
@@ -102,7 +113,7 @@ def main(argv=None) -> int:
         rows.append((f"train step (batch 2 x T={train_len}, fwd+bwd+AdamW)", t_train))
 
     params = sum(p.numel() for p in model.parameters())
-    print(f"TriDet {Path(args.config).name} ({params / 1e6:.1f} M params), T={args.length}, "
+    print(f"TriDet {Path(args.config).name} ({params / 1e6:.1f} M params), T={args.length}, tempo at {args.dtype}, "
           f"device: {args.device} ({machine(args.device)}), torch {torch.__version__}, median of {args.repeats}\n")
     print("| stage | time (ms) |\n| --- | ---: |")
     for name, seconds in rows:
@@ -150,9 +161,10 @@ def official_model(checkout, state_dict):
     return model.eval()
 
 
-def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeats) -> list:
+def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeats, dtype="float32") -> list:
     """Whole detectors on the same weights: one video of ``length`` features, then ``num_videos`` videos of seeded
-    lengths one after another. Alternated, min wall of ``repeats`` each; detections compared."""
+    lengths one after another. Alternated, min wall of ``repeats`` each; detections compared. ``dtype`` other than
+    float32: tempo at float32 and at ``dtype`` both run against the official (float32)."""
     official = official_model(checkout, model.state_dict())
     gen = torch.Generator().manual_seed(0)
     lengths = [length] + torch.randint(256, model.max_seq_len + 1, (num_videos,), generator=gen).tolist()
@@ -161,6 +173,8 @@ def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeat
               for i, n in enumerate(lengths)]
     runners = {"official": lambda vs: [official([v])[0] for v in vs],
                "tempo": lambda vs: [model.predict_video(v) for v in vs]}
+    if dtype != "float32":
+        runners[f"tempo {dtype}"] = lambda vs: [model.predict_video(v, dtype) for v in vs]
     rows = []
     for what, vs in ((f"one video, T={length}", videos[:1]), (f"{num_videos} videos one after another, "
                                                              f"T={lengths[1:]}", videos[1:])):
@@ -173,7 +187,36 @@ def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeat
         rows.append((f"end to end, {what}: tempo, min of {repeats}; tempo/official = "
                      f"{best['tempo'] / best['official']:.2f}; detections equal in count: "
                      f"{all(a == b for a, b in counts)}, max |score diff| in list order {delta:.1e}", best["tempo"]))
+        if dtype != "float32":
+            name = f"tempo {dtype}"
+            matched, total, worst = zip(*(match_top(a, b) for a, b in zip(outs["official"], outs[name])))
+            rows.append((f"end to end, {what}: {name}, min of {repeats}; {name}/official = "
+                         f"{best[name] / best['official']:.2f}, {name}/tempo float32 = "
+                         f"{best[name] / best['tempo']:.2f}; official top-100 reproduced (same label, tIoU >= 0.9): "
+                         f"{sum(matched)}/{sum(total)} (worst video {min(m / t for m, t in zip(matched, total)):.0%}),"
+                         f" max |score diff| of those {max(worst):.1e}", best[name]))
     return rows
+
+
+def match_top(reference: dict, other: dict, k: int = 100, min_tiou: float = 0.9) -> tuple[int, int, float]:
+    """How many of ``reference``'s ``k`` best detections ``other`` reproduces: in score order each takes the unused
+    detection of ``other`` with the same label and the highest tIoU, if >= ``min_tiou``; (matched, of how many, the
+    largest |score difference| of the matched pairs)."""
+    ref_order = torch.argsort(reference["scores"], descending=True, stable=True)[:k]
+    segs, scores, labels = other["segments"].double(), other["scores"], other["labels"]
+    used = torch.zeros(len(scores), dtype=torch.bool)
+    matched, worst = 0, 0.0
+    for i in ref_order.tolist():
+        start, end = reference["segments"][i].double().tolist()
+        inter = (segs[:, 1].clamp(max=end) - segs[:, 0].clamp(min=start)).clamp(min=0)
+        tiou = inter / ((segs[:, 1] - segs[:, 0]) + (end - start) - inter).clamp(min=1e-12)
+        tiou[(labels != reference["labels"][i]) | used] = -1
+        if len(tiou) and float(tiou.max()) >= min_tiou:
+            j = int(tiou.argmax())
+            used[j] = True
+            matched += 1
+            worst = max(worst, abs(float(scores[j]) - float(reference["scores"][i])))
+    return matched, len(ref_order), worst
 
 
 if __name__ == "__main__":

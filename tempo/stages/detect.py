@@ -14,13 +14,14 @@ from ..registry import STAGES
 
 def _detector(spec: dict | None) -> dict:
     spec = dict(spec or {})
-    unknown = set(spec) - {"checkpoint", "config", "device", "i3d"}
+    unknown = set(spec) - {"checkpoint", "config", "device", "dtype", "i3d"}
     if unknown:
-        raise ValueError(f"detector settings are checkpoint, config, device and i3d; got {sorted(unknown)}")
+        raise ValueError(f"detector settings are checkpoint, config, device, dtype and i3d; got {sorted(unknown)}")
     # i3d: settings of the two-stream I3D feature backbone (its networks' files: tempo detect --i3d-rgb ...)
+    # dtype: the network's precision (None: float32; tempo detect --dtype bfloat16); the features are float32 anyway
     i3d = spec.get("i3d")
     return {"checkpoint": spec.get("checkpoint"), "config": spec.get("config"), "device": spec.get("device"),
-            "i3d": dict(i3d) if i3d else None}
+            "dtype": spec.get("dtype"), "i3d": dict(i3d) if i3d else None}
 
 
 @STAGES.register_module()
@@ -81,7 +82,14 @@ class TriDetCandidates(Stage):
     version = "1"
 
     def __init__(self, detector: dict | None = None):
-        super().__init__(detector=_detector(detector))
+        from ..models.common.precision import DTYPES
+
+        d = _detector(detector)
+        if d["dtype"] not in (None, *DTYPES):
+            from ..errors import UsageError
+
+            raise UsageError(f"--dtype {d['dtype']}: choose one of {', '.join(DTYPES)}")
+        super().__init__(detector=d)
 
     def weights_id(self) -> str:
         from ..tasks.detect import detector_files
@@ -91,23 +99,29 @@ class TriDetCandidates(Stage):
 
     def cache_key(self, input_fingerprint: str) -> str:
         # the device does not change the result (beyond float noise), and the feature backbone is the input's
-        # business (the features are the input): neither may split the cache
-        params = {**self.params, "detector": {**self.params["detector"], "device": None, "i3d": None}}
+        # business (the features are the input): neither may split the cache. A reduced precision does change it:
+        # it enters the key, float32 does not, so the results cached before --dtype existed are still found
+        detector = {**self.params["detector"], "device": None, "i3d": None}
+        if detector.pop("dtype") not in (None, "float32"):
+            detector["dtype"] = self.params["detector"]["dtype"]
+        params = {**self.params, "detector": detector}
         return stable_hash({"input": input_fingerprint, "stage": self.stage_name(), "version": self.version,
                             "params": params, "weights": self.weights_id()})
 
     def run(self, context: dict) -> dict:
+        from ..models.common.precision import resolve_dtype
         from ..models.tridet.predict import default_duration, network_candidates
         from ..tasks.detect import shared_detector
 
         d = self.params["detector"]
         det = shared_detector(d["checkpoint"], d["config"], d["device"])
+        dtype = resolve_dtype(d["dtype"], det.device)  # float16 on the CPU: one line
         feats, meta = context["features"], context["feature_meta"]
         stride, num_frames = det.features["stride"], det.features["num_frames"]
         duration = meta.get("duration")
         if duration is None:
             duration = default_duration(feats, stride, num_frames, meta["fps"])
-        cands = network_candidates(det.model, feats)
+        cands = network_candidates(det.model, feats, dtype)
         classes = det.classes if det.classes is None or isinstance(det.classes, list) else dict(det.classes)
         return {"cand_segments": cands["segments"], "cand_scores": cands["scores"], "cand_labels": cands["labels"],
                 "detector": {"test_cfg": dict(det.model.test_cfg), "classes": classes, "fps": float(meta["fps"]),

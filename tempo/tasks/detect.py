@@ -37,11 +37,15 @@ def read_bundle_config(weights: Path) -> dict:
 
 
 class ActionDetector:
-    def __init__(self, checkpoint=None, config=None, device: str | None = None, min_score: float = 0.05):
+    def __init__(self, checkpoint=None, config=None, device: str | None = None, min_score: float = 0.05,
+                 dtype: str | None = None):
         import torch
+
+        from ..models.common.precision import resolve_dtype
 
         self.checkpoint = checkpoint
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype = resolve_dtype(dtype, self.device)  # the network's precision; float16 on the CPU: one line
         self.min_score = min_score
         self.bundle: dict | None = None  # a tempo bundle's JSON (what it was trained on), None for official weights
         self.model, self.features, self.classes = self._load(checkpoint, config)
@@ -74,7 +78,7 @@ class ActionDetector:
 
         return detect_segments(self.model, feats, fps, self.features["stride"], self.features["num_frames"],
                                duration=duration, label_names=self.classes, min_score=self.min_score,
-                               video=video)
+                               video=video, dtype=self.dtype)
 
     def feature_fps(self, video: Path) -> float:
         """The fps of precomputed features: the config's, else the video's."""

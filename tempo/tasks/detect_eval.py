@@ -28,6 +28,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--feat-dir", help="folder of precomputed <video id>.npy features")
     parser.add_argument("--config", help="model config for --checkpoint")
     parser.add_argument("--checkpoint", help="tempo .safetensors bundle or official .pth.tar (default: embedded)")
+    parser.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"],
+                        help="the network's precision (default float32; float16 only on CUDA): tempo detect --dtype")
     parser.add_argument("--tiou", default="thumos", help="thumos (0.3:0.7:0.1), anet (0.5:0.95:0.05) or a comma list")
     parser.add_argument("--tie-break", choices=sorted(TIE_BREAKS), default="stable",
                         help="order of equal scores (and of equal tIoUs): stable = earlier detection first, the same "
@@ -47,7 +49,7 @@ def tiou_thresholds(spec: str) -> list[float]:
 
 
 def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, config=None, tiou="thumos",
-             tie_break="stable") -> dict:
+             tie_break="stable", dtype: str | None = None) -> dict:
     from ..eval.detection import evaluate_detection, load_ground_truth, predictions_from_detections
     from .detect import ActionDetector
 
@@ -60,7 +62,7 @@ def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, confi
     videos = {vid: e for vid, e in gt_doc["database"].items() if e["subset"].lower() in names}
     if not videos:
         raise InputError(ann_path, f"no videos in split {split!r}")
-    detector = ActionDetector(checkpoint, config)
+    detector = ActionDetector(checkpoint, config, dtype=dtype)  # float16 on the CPU: one line before any video
     class_ids = _class_ids(gt_doc, detector.classes)
     dets = []
     for vid, entry in track(list(videos.items()), f"detecting ({split})"):
@@ -77,7 +79,7 @@ def evaluate(data, split="test", ann=None, feat_dir=None, checkpoint=None, confi
                                 tiou_thresholds(tiou), TIE_BREAKS[tie_break])
     names_by_id = {a["label_id"]: a["label"] for e in gt_doc["database"].values() for a in e.get("annotations", [])}
     per_class = {names_by_id.get(c, str(c)): float(np.mean(ap)) for c, ap in result["ap_per_class"].items()}
-    return {"split": split, "videos": len(videos), "detections": len(dets),
+    return {"split": split, "videos": len(videos), "detections": len(dets), "dtype": detector.dtype,
             "tiou_thresholds": result["tiou_thresholds"], "mAP": result["mAP"],
             "average_mAP": result["average_mAP"], "average_ap_per_class": per_class, "tie_break": tie_break}
 
@@ -93,12 +95,12 @@ def _class_ids(gt_doc, model_classes) -> dict:
 
 def run(args) -> int:
     result = evaluate(args.data, args.split, args.ann, args.feat_dir, args.checkpoint, args.config, args.tiou,
-                      args.tie_break)
+                      args.tie_break, args.dtype)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         thr = "  ".join(f"{t:.2f}: {m * 100:.2f}" for t, m in zip(result["tiou_thresholds"], result["mAP"]))
-        print(f"{result['videos']} videos ({result['split']}), mAP@tIoU {thr}")
+        print(f"{result['videos']} videos ({result['split']}, {result['dtype']}), mAP@tIoU {thr}")
         print(f"average mAP: {result['average_mAP'] * 100:.2f} (ties: {result['tie_break']})")
         print("average AP per class: " + ", ".join(f"{k} {v * 100:.1f}" for k, v in
                                                    sorted(result["average_ap_per_class"].items(), key=lambda kv: -kv[1])))

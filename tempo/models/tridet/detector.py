@@ -122,6 +122,18 @@ class TriDet(BaseModel):
             "reg_offsets": self.reg_head(fpn_feats, fpn_masks),
         }
 
+    def forward_heads_at(self, inputs: torch.Tensor, masks: torch.Tensor, dtype: str | None = None) -> dict:
+        """``forward_heads`` under autocast at ``dtype`` (None/"float32": plain ``forward_heads``, the parity path);
+        the outputs come back float32, so decoding and NMS run on float32 as they do at float32."""
+        if dtype in (None, "float32"):
+            return self.forward_heads(inputs, masks)
+        from ..common.precision import autocast
+
+        with autocast(inputs.device, dtype):
+            out = self.forward_heads(inputs, masks)
+        return {k: [t.float() if t.is_floating_point() else t for t in v] if isinstance(v, (list, tuple)) else
+                (v.float() if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in out.items()}
+
     def decoded_offsets(self, out: dict):
         """Per level ``[B, T_l, C, 2]`` expected (left, right) distances in level strides."""
         return [decode_level(s, e, o, self.num_bins)
@@ -203,10 +215,11 @@ class TriDet(BaseModel):
                                  self.test_cfg["duration_thresh"])
 
     @torch.no_grad()
-    def predict_video(self, video: dict) -> dict:
-        """One video dict (feats [C, T], fps, duration, feat_stride, feat_num_frames) -> detections in seconds."""
+    def predict_video(self, video: dict, dtype: str | None = None) -> dict:
+        """One video dict (feats [C, T], fps, duration, feat_stride, feat_num_frames) -> detections in seconds.
+        ``dtype``: the network's precision (``forward_heads_at``); post-processing is float32 whatever it is."""
         inputs, masks = self.pad_batch([video["feats"]], training=False)
-        out = self.forward_heads(inputs, masks)
+        out = self.forward_heads_at(inputs, masks, dtype)
         dets = run_nms(self.video_candidates(out), self.test_cfg)
         dets["segments"] = grid_to_seconds(dets["segments"], video["feat_stride"], video["feat_num_frames"],
                                            video["fps"], video["duration"])

@@ -45,6 +45,7 @@ class ClassHead(_ConvTower):
         super().__init__(in_dim, dim, num_layers, kernel, with_ln)
         self.detach_feat = detach_feat
         self.cls_head = MaskedConv1d(dim, num_classes, kernel)
+        self.cls_head.float32_under_autocast = True  # float32 logits under autocast (layers.MaskedConv1d)
         nn.init.constant_(self.cls_head.conv.bias, -math.log((1 - prior_prob) / prior_prob))
         with torch.no_grad():
             for idx in empty_cls:
@@ -66,6 +67,7 @@ class RegressionHead(_ConvTower):
         super().__init__(in_dim, dim, num_layers, kernel, with_ln)
         self.scale = nn.ModuleList(Scale() for _ in range(num_levels))
         self.offset_head = MaskedConv1d(dim, 2 * (num_bins + 1), kernel)
+        self.offset_head.float32_under_autocast = True  # float32 logits under autocast (layers.MaskedConv1d)
 
     def forward(self, feats, masks):
         outs = []

@@ -34,8 +34,16 @@ class MaskedConv1d(nn.Module):
         if bias:
             nn.init.zeros_(self.conv.bias)
 
+    # True on the heads' output layers: under autocast (tempo detect --dtype bfloat16) they still run in float32, so
+    # the logits keep float32 resolution (a bfloat16 logit near the classifier prior, -4.6, moves in steps of 1/32:
+    # thousands of exactly tied scores for NMS to order) for a few per cent of the heads' arithmetic
+    float32_under_autocast = False
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor):
         out_mask = downsample_mask(mask, x.shape[-1] // self.stride)
+        if self.float32_under_autocast and torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False):
+                return masked(self.conv(x.float()), out_mask), out_mask
         return masked(self.conv(x), out_mask), out_mask
 
 
