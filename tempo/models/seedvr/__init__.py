@@ -4,6 +4,7 @@ bounded-memory restorer (temporal chunks + spatial tiles)."""
 from .nadit import NaDiT
 from .restore import SeedVRRestorer
 from .sampler import LerpSchedule, euler_sample, uniform_trailing_timesteps
+from .space_to_depth import SpaceToDepthLatent
 from .vae import CausalVideoVAE
 from .windows import partition, partition_for_method
 
