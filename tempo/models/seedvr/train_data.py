@@ -122,13 +122,48 @@ class SeedVRPairs(TorchDataset):
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
 
 
+# Evaluation kinds: the synth generator's single-degradation kinds, and the issue's "noise + H.264 together"
+# (the synth "mix" is a random 2-4 step chain, too varied to score as one type).
+EVAL_KINDS = ("gaussian_noise", "poisson_noise", "blur", "downscale", "jpeg", "h264", "noise_h264")
+
+
+def chain_of_kind(kind: str, rng: np.random.Generator) -> list[dict]:
+    """The ops of one degradation chain of ``kind`` (one of ``EVAL_KINDS``), parameters drawn as ``tempo synth``
+    draws them."""
+    from tempo.data.synth import degrade
+
+    if kind == "noise_h264":
+        return [degrade.sample_op("gaussian_noise", rng), degrade.sample_op("h264", rng)]
+    return [degrade.sample_op(kind, rng)]
+
+
+def degrade_clip_exact(frames: np.ndarray, ops: list[dict], rng: np.random.Generator, fps) -> np.ndarray:
+    """Apply ``ops`` to (T, H, W, 3) uint8 frames with a real x264 encode/decode for an ``h264`` step (what a
+    held-out set must score; training crops stand JPEG in for it). Even H and W are expected (yuv420)."""
+    import tempfile
+
+    from tempo.data.synth import degrade
+    from tempo.io import VideoReader, write_video
+
+    seed = int(rng.integers(2**31))
+    pixel_ops = [op for op in ops if op["type"] != "h264"]
+    out = np.stack([degrade.apply(f, pixel_ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
+    h264 = [op for op in ops if op["type"] == "h264"]
+    if h264:
+        with tempfile.TemporaryDirectory(prefix="tempo-h264-") as tmp:
+            path = write_video(Path(tmp) / "clip.mp4", list(out), fps, codec="h264", crf=h264[0]["crf"])
+            out = VideoReader(str(path)).get_frames(list(range(len(out))))
+    return out
+
+
 def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subset="testing", starts=None,
-                         widths=None) -> Path:
+                         widths=None, kinds=None) -> Path:
     """Held-out evaluation pairs from real clips in ``tempo synth --task restore`` layout (clean/, degraded/,
-    annotations/restore.json), degraded with one sampled chain per clip (H.264 stood in for by JPEG; both
-    files written with the lossless ffv1 codec so the container adds nothing). ``starts``: first frame of each
-    clip (default 0), so one video can give several clips; ``widths``: a decode width per video (else
-    ``width`` for all; None keeps the size). Returns ``out_dir``."""
+    annotations/restore.json), both files written with the lossless ffv1 codec so the container adds nothing.
+    ``kinds``: the degradation type of each clip (``EVAL_KINDS``; H.264 is a real x264 encode); None samples one
+    chain per clip as training does (H.264 stood in for by JPEG). ``starts``: first frame of each clip (default
+    0), so one video can give several clips; ``widths``: a decode width per video (else ``width`` for all; None
+    keeps the size). Clips are cropped to even sizes. Returns ``out_dir``."""
     from tempo.io import VideoReader, write_video
 
     out = Path(out_dir)
@@ -139,14 +174,23 @@ def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subse
         first = min(int(starts[i]) if starts else 0, len(reader) - 1)
         n = min(len(reader) - first, clip_len)
         hq = reader.get_frames(list(range(first, first + n)))
+        hq = hq[:, : hq.shape[1] // 2 * 2, : hq.shape[2] // 2 * 2]
         rng = np.random.default_rng((seed, i))
-        lq, kind = degrade_clip(hq, rng)
-        vid = f"real_{i:02d}_{Path(path).stem}"
+        if kinds is None:
+            lq, kind = degrade_clip(hq, rng)
+            ops = None
+        else:
+            kind = kinds[i]
+            ops = chain_of_kind(kind, rng)
+            lq = degrade_clip_exact(hq, ops, rng, reader.fps)
+        vid = f"real_{i:02d}_{Path(path).stem}" + (f"_{kind}" if kinds is not None else "")
         for sub, frames in (("clean", hq), ("degraded", lq)):
             write_video(out / sub / f"{vid}.mkv", list(frames), reader.fps, codec="ffv1")
         clips[vid] = {"subset": subset, "clean": f"clean/{vid}.mkv", "degraded": f"degraded/{vid}.mkv",
                       "fps": reader.fps, "num_frames": n, "width": int(hq.shape[2]), "height": int(hq.shape[1]),
-                      "kind": kind, "source": str(path)}
+                      "kind": kind, "source": str(path), "first_frame": first}
+        if ops is not None:
+            clips[vid]["ops"] = ops
     (out / "annotations").mkdir(parents=True, exist_ok=True)
     (out / "annotations" / "restore.json").write_text(json.dumps({"version": "tempo-real-1", "clips": clips},
                                                                  indent=2))
