@@ -36,3 +36,46 @@ def write_tiny_i3d(folder: Path, out_dim: int = 24, size: int = 36, crop: int = 
         torch.save({"meta": {"mmaction_version": "1.2.0"}, "state_dict": net.load_model().state_dict()}, ckpt)
         paths[f"{name}_config"], paths[f"{name}_checkpoint"] = cfg, ckpt
     return paths
+
+
+def tiny_inception_widths(out_dim: int = 24) -> dict:
+    """The published Inception-I3D widths scaled down so Mixed_5c gives ``out_dim`` channels (its 1x1 branch
+    takes up the rounding)."""
+    from tempo.models.common.inception_i3d import MIXED, STEM
+
+    scale = out_dim / 1024
+    widths = {name: max(1, round(w * scale)) for name, w in STEM.items()}
+    widths.update({name: tuple(max(1, round(w * scale)) for w in ws) for name, ws in MIXED.items()})
+    b0, b1a, b1b, b2a, b2b, b3b = widths["Mixed_5c"]
+    widths["Mixed_5c"] = (out_dim - b1b - b2b - b3b, b1a, b1b, b2a, b2b, b3b)
+    return widths
+
+
+def write_tiny_inception_i3d(folder: Path, out_dim: int = 24, seed: int = 0, widths: dict | None = None) -> dict:
+    """rgb_imagenet.pt / flow_imagenet.pt in pytorch-i3d's format with random weights (running statistics too):
+    the key names of the official files, no num_batches_tracked (they were converted under PyTorch 0.3); the RGB
+    file in the legacy (non-zip) serialisation as the official ones are. ``widths=None``: scaled to ``out_dim``;
+    ``widths={}``: the published widths (1024-d)."""
+    import torch
+
+    from tempo.models.common.inception_i3d import InceptionI3d
+
+    folder.mkdir(parents=True, exist_ok=True)
+    widths = tiny_inception_widths(out_dim) if widths is None else widths
+    paths = {}
+    for name, ch in (("rgb", 3), ("flow", 2)):
+        torch.manual_seed(seed + ch)
+        net = InceptionI3d(ch, 400, widths)
+        state = {}
+        for key, value in net.state_dict().items():
+            if key.endswith("num_batches_tracked"):
+                continue
+            if key.endswith("running_var"):
+                value = torch.rand_like(value) + 0.5
+            elif key.endswith(("running_mean", "bn.bias")):
+                value = torch.randn_like(value) * 0.1
+            state[key] = value.clone()
+        path = folder / f"{name}_imagenet.pt"
+        torch.save(state, path, _use_new_zipfile_serialization=name == "flow")
+        paths[f"{name}_checkpoint"] = path
+    return paths

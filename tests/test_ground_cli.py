@@ -6,28 +6,14 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
+from grounder_tiny import write_tiny_grounder
 from media import make_video
 from tempo.cli import main
-from tempo.models.bam_detr.checkpoint import save_tempo_checkpoint
-from tempo.models.bam_detr.grounder import BAMDETRGrounder
-
-MODEL = dict(type="BAMDETRGrounder", model=dict(v_feat_dim=1280 + 2, t_feat_dim=384, dim_feedforward=64,
-                                                enc_layers=1, num_queries=5),
-             test_cfg=dict(clip_length=2.0, max_ts=None, nms_thd=0.3, max_before_nms=5, max_after_nms=5))
-
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    torch.manual_seed(0)
-    model = BAMDETRGrounder(**{k: v for k, v in MODEL.items() if k != "type"})
-    path = save_tempo_checkpoint(model, tmp_path_factory.mktemp("w") / "g.safetensors", MODEL)
-    path.with_suffix(".json").write_text(json.dumps({
-        "model": MODEL, "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32},
-        "video_features": {"backbone": "EfficientNetLite0", "layout": "ground", "fps": 10.0, "clip_len": 2.0,
-                           "frame_step": 5}}))
-    return path
+    return write_tiny_grounder(tmp_path_factory.mktemp("w"))
 
 
 def test_ground_folder(tmp_path, bundle, capsys, monkeypatch):
@@ -50,31 +36,35 @@ def test_ground_folder(tmp_path, bundle, capsys, monkeypatch):
         duration = 6.0 if r["clip"].endswith("a.mp4") else 8.0
         assert 0 <= r["start"] <= r["end"] <= duration + 1e-6
     assert len(list(csv.DictReader(open(out)))) == len(rows)
-    # second run: features come from the cache (entries are read, not rewritten)
+    # the features of each clip and the head's output over the folder are cached
     from tempo.pipeline import Cache
     from tempo.tasks.ground import MomentSearch
 
     entries = {p: p.stat().st_ino for p in Cache().entries()}
-    assert len(entries) == 2
+    assert sorted(p.parent.parent.name for p in entries) == ["ExtractFeatures", "ExtractFeatures", "RankMoments"]
+    # the demo's search reads the same feature entries; another --top-k only re-ranks: nothing is rewritten
     MomentSearch(bundle).index_folder(folder)
+    code = main(["ground", str(folder), "a bright bar moves to the right", "--checkpoint", str(bundle),
+                 "--top-k", "2", "--json"])
+    assert code == 1 and json.loads(capsys.readouterr().out)["results"] == rows[:2]
     assert {p: p.stat().st_ino for p in Cache().entries()} == entries
 
 
 def test_ground_folder_goes_on_past_any_failing_file(tmp_path, bundle, capsys, monkeypatch):
     """Not only InputError: whatever one file raises is one line naming it, the rest is searched."""
-    from tempo.tasks.ground import MomentSearch
+    from tempo.features.stage import ExtractFeatures
 
     monkeypatch.setenv("TEMPO_CACHE_DIR", str(tmp_path / "cache"))
     make_video(tmp_path / "a.mp4", n=40, width=96, height=64, fps=10)
-    make_video(tmp_path / "odd.mp4", n=40, width=96, height=64, fps=10)
-    real = MomentSearch.clip_features
+    make_video(tmp_path / "odd.mp4", n=30, width=96, height=64, fps=10)  # not a.mp4's content: not from the cache
+    real = ExtractFeatures.run
 
-    def clip_features(self, path):
-        if path.name == "odd.mp4":
+    def run(self, context):  # the per-clip feature stage of pipelines/ground.py
+        if context["video"].name == "odd.mp4":
             raise ValueError("array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum")
-        return real(self, path)
+        return real(self, context)
 
-    monkeypatch.setattr(MomentSearch, "clip_features", clip_features)
+    monkeypatch.setattr(ExtractFeatures, "run", run)
     code = main(["ground", str(tmp_path), "a bright bar", "--checkpoint", str(bundle), "--top-k", "2"])
     out, err = capsys.readouterr()
     assert code == 1 and "a.mp4" in out and "Traceback" not in err

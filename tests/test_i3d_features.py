@@ -156,7 +156,7 @@ def test_model_name_without_i3d_files_names_them(tmp_path, fixture_detector, own
     code = main(["detect", str(video), "--model", "tridet-thumos14-i3d", "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
-    assert "i3d_rgb.pth" in err[0] and "i3d_flow.pth" in err[0] and "--features X.npy" in err[0]
+    assert "rgb_imagenet.pt" in err[0] and "flow_imagenet.pt" in err[0] and "--features X.npy" in err[0]
     # the fixture's checkpoint (tiny widths) with the full THUMOS14 config: one line naming both
     code = main(["detect", str(video), "--model", "tridet-thumos14-i3d", "-o", str(tmp_path / "o"),
                  "--features", str(tmp_path / "f.npy")])

@@ -37,19 +37,9 @@ def test_the_shipped_bundles_say_what_they_know():
 @pytest.fixture(scope="module")
 def synth_ground_bundle(tmp_path_factory):
     """A tiny grounder (random weights) whose bundle says it was trained on tempo synth."""
-    import torch
-    from test_ground_cli import MODEL
-    from tempo.models.bam_detr.checkpoint import save_tempo_checkpoint
-    from tempo.models.bam_detr.grounder import BAMDETRGrounder
+    from grounder_tiny import write_tiny_grounder
 
-    torch.manual_seed(0)
-    model = BAMDETRGrounder(**{k: v for k, v in MODEL.items() if k != "type"})
-    path = save_tempo_checkpoint(model, tmp_path_factory.mktemp("w") / "g.safetensors", MODEL)
-    path.with_suffix(".json").write_text(json.dumps({
-        "model": MODEL, "text": {"encoder": "MiniLM", "tokens": True, "max_tokens": 32}, **SYNTH,
-        "video_features": {"backbone": "EfficientNetLite0", "layout": "ground", "fps": 10.0, "clip_len": 2.0,
-                           "frame_step": 5}}))
-    return path
+    return write_tiny_grounder(tmp_path_factory.mktemp("w"), extra=SYNTH)
 
 
 def _detect_bundle(folder, **extra):

@@ -39,3 +39,17 @@ def timed(fn, repeats: int, device="cpu", warmup: int = 1) -> tuple[float, objec
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times), out
+
+
+def alternated_min(calls: dict, repeats: int, warmup: int = 1) -> tuple[dict, dict]:
+    """Side-by-side timing: the ``calls`` (name -> fn) take turns, round after round, so a change in the machine's
+    load hits them alike; (min seconds per name over ``repeats`` rounds after ``warmup`` rounds, each one's last
+    result)."""
+    best, outs = {name: float("inf") for name in calls}, {}
+    for round_ in range(warmup + max(1, repeats)):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            outs[name] = fn()
+            if round_ >= warmup:
+                best[name] = min(best[name], time.perf_counter() - start)
+    return best, outs

@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     search = make_search(args.head, device=args.device, prefilter_candidates=args.prefilter_candidates)
     if args.head_batch:
         rank = search._rank
-        search._rank = lambda candidates, text, top_k: rank(candidates, text, top_k, batch_size=args.head_batch)
+        search._rank = lambda candidates, text: rank(candidates, text, batch_size=args.head_batch)
     dim = build_backbone({"type": search.video_cfg["backbone"]}).feature_dim
     rows = int(np.ceil(args.seconds / search.video_cfg["clip_len"]))
     rng = np.random.default_rng(0)

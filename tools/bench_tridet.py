@@ -26,13 +26,12 @@ import argparse
 import importlib.util
 import json
 import sys
-import time
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
 
-from bench_common import machine, timed  # tools/ is on sys.path when run as a script
+from bench_common import alternated_min, machine, timed  # tools/ is on sys.path when run as a script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -130,14 +129,8 @@ def compare_official(checkout, cands, test_cfg, repeats) -> list:
     kwargs = dict(use_soft_nms=test_cfg["nms_method"] == "soft", multiclass=test_cfg["multiclass_nms"],
                   sigma=test_cfg["nms_sigma"], voting_thresh=test_cfg["voting_thresh"])
     calls = {"official": lambda: official.batched_nms(*args, **kwargs), "tempo": lambda: batched_nms(*args, **kwargs)}
-    outs = {name: fn() for name, fn in calls.items()}  # warm-up (numba loads its compiled kernel here)
+    best, outs = alternated_min(calls, repeats)  # the warm-up round loads numba's compiled kernel
     same = all(torch.equal(a, b) for a, b in zip(outs["official"], outs["tempo"]))
-    best = {name: float("inf") for name in calls}
-    for _ in range(max(1, repeats)):
-        for name, fn in calls.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
     n = len(scores)
     return [(f"batched soft-NMS alone, official nms_1d_cpu ({n} candidates), min of {repeats}", best["official"]),
             (f"batched soft-NMS alone, tempo ({n} candidates), min of {repeats}; identical output: {same}; "
@@ -171,14 +164,8 @@ def compare_official_end_to_end(checkout, model, cfg, length, num_videos, repeat
     rows = []
     for what, vs in ((f"one video, T={length}", videos[:1]), (f"{num_videos} videos one after another, "
                                                              f"T={lengths[1:]}", videos[1:])):
-        best = {name: float("inf") for name in runners}
-        outs = {}
         with torch.no_grad():
-            for _ in range(max(1, repeats) + 1):  # the first round warms up
-                for name, run in runners.items():
-                    start = time.perf_counter()
-                    outs[name] = run(vs)
-                    best[name] = min(best[name], time.perf_counter() - start)
+            best, outs = alternated_min({name: (lambda run=run: run(vs)) for name, run in runners.items()}, repeats)
         counts = [(len(a["scores"]), len(b["scores"])) for a, b in zip(outs["official"], outs["tempo"])]
         delta = max(float((a["scores"] - b["scores"]).abs().max()) if len(a["scores"]) == len(b["scores"]) else
                     float("inf") for a, b in zip(outs["official"], outs["tempo"]))

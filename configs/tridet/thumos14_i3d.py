@@ -9,8 +9,9 @@ input_dim = 2048
 feat_stride = 4
 num_frames = 16
 max_seq_len = 2304
-# Features from raw video (tempo detect --i3d-rgb R.pth --i3d-flow F.pth): two-stream I3D, RGB then TV-L1 flow,
-# 16-frame windows at stride 4, at 30 fps (tempo/features/i3d.py says what was assumed).
+# Features from raw video (tempo detect --i3d-rgb rgb_imagenet.pt --i3d-flow flow_imagenet.pt): the Kinetics
+# Inception-v1 I3D pair (1024 + 1024), RGB then TV-L1 flow, 16-frame windows at stride 4, at 30 fps
+# (tempo/features/i3d.py says what was assumed).
 feature_backbone = dict(type="I3DTwoStream")
 feature_fps = 30.0
 

@@ -21,16 +21,18 @@ class BatchResult:
     failed: dict = field(default_factory=dict)  # path -> one-line reason
     rank: int = 0  # under torchrun: this process's rank; ok/failed then hold every rank's videos (run_over)
     world_size: int = 1
+    folder: dict | None = None  # the folder stages' outputs (run_over; None when none ran)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
 
-def run_each(paths: list, fn: Callable[[Path], object], description: str, debug: bool = False
-             ) -> BatchResult:
+def run_each(paths: list, fn: Callable[[Path], object], description: str, debug: bool = False,
+             failed_word: str = "error") -> BatchResult:
     """Call ``fn`` on every path; a failure prints one line naming the file and the run goes on.
-    At the end the failed files are listed again so they are not lost in the scroll."""
+    At the end the failed files are listed again so they are not lost in the scroll. ``failed_word`` starts the
+    line ("skipped" where a bad file only leaves a folder search without it)."""
     result = BatchResult()
     for path in track(paths, description):
         try:
@@ -38,19 +40,20 @@ def run_each(paths: list, fn: Callable[[Path], object], description: str, debug:
                 raise path
             result.ok[str(path)] = fn(path)
         except Exception as exc:
-            _record_failure(result, path, exc, debug)
-    return _summarise(result, paths)
+            _record_failure(result, path, exc, debug, failed_word)
+    return _summarise(result, paths, failed_word)
 
 
 def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: Callable[[Path, object], object],
-                        description: str, debug: bool = False, overlap: bool = True) -> BatchResult:
+                        description: str, debug: bool = False, overlap: bool = True,
+                        failed_word: str = "error") -> BatchResult:
     """``run_each`` with two steps per path: ``finish(path, compute(path))`` runs on one background thread while
     the next path's ``compute`` runs here, so writing one video's outputs overlaps the next one's decoding and
     network. One worker keeps the outputs in input order and single-threaded (matplotlib); results and error
     lines come out in the same order as the sequential run (``overlap=False``), which stays for comparison."""
     result = BatchResult()
     if not overlap:
-        return run_each(paths, lambda path: finish(path, compute(path)), description, debug)
+        return run_each(paths, lambda path: finish(path, compute(path)), description, debug, failed_word)
 
     def settle(pending) -> None:
         if pending is not None:
@@ -58,7 +61,7 @@ def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: 
             try:
                 result.ok[str(path)] = future.result()
             except Exception as exc:
-                _record_failure(result, path, exc, debug)
+                _record_failure(result, path, exc, debug, failed_word)
 
     pending = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tempo-finish") as pool:
@@ -70,30 +73,31 @@ def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: 
             except Exception as exc:
                 settle(pending)  # the previous video's result or error line first: same order as sequential
                 pending = None
-                _record_failure(result, path, exc, debug)
+                _record_failure(result, path, exc, debug, failed_word)
                 continue
             settle(pending)
             pending = (path, pool.submit(finish, path, computed))
         settle(pending)
-    return _summarise(result, paths)
+    return _summarise(result, paths, failed_word)
 
 
-def _record_failure(result: BatchResult, path, exc: Exception, debug: bool) -> None:
+def _record_failure(result: BatchResult, path, exc: Exception, debug: bool, word: str = "error") -> None:
     """One line naming the file; an unexpected failure on one file must not stop a folder run."""
     if debug:
         log.error("failed on %s", path, exc_info=exc)
     if isinstance(exc, TempoError):
         result.failed[getattr(exc, "path", str(path))] = str(exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{word}: {exc}", file=sys.stderr)
         return
     msg = f"{path}: {one_line(exc)}"
     result.failed[str(path)] = msg
-    print(f"error: {msg}", file=sys.stderr)
+    print(f"{word}: {msg}", file=sys.stderr)
 
 
-def _summarise(result: BatchResult, paths: list) -> BatchResult:
+def _summarise(result: BatchResult, paths: list, word: str = "error") -> BatchResult:
     if result.failed and len(paths) > 1:
-        print(f"{len(result.failed)} of {len(paths)} inputs failed:", file=sys.stderr)
+        verb = "were skipped" if word == "skipped" else "failed"
+        print(f"{len(result.failed)} of {len(paths)} inputs {verb}:", file=sys.stderr)
         for msg in result.failed.values():
             print(f"  {msg}", file=sys.stderr)
     return result

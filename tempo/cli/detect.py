@@ -14,7 +14,7 @@ Examples:
   tempo detect videos/ --min-score 0.3 --formats json,csv
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar --features clip_i3d.npy
   tempo detect clip.mp4 --config configs/tridet/thumos14_i3d.py --checkpoint tridet.pth.tar \
-      --i3d-rgb i3d_rgb.pth --i3d-flow i3d_flow.pth     # features from the video: two-stream I3D (TV-L1 flow)
+      --i3d-rgb rgb_imagenet.pt --i3d-flow flow_imagenet.pt   # features from the video: two-stream I3D (TV-L1)
   tempo detect clip.mp4 --model tridet-thumos14-i3d   # the same, files of `tempo weights info tridet-thumos14-i3d`
   torchrun --nproc_per_node 2 -m tempo detect videos/ -o detections/   # ranks split the videos (see tempo run)
 """
@@ -49,12 +49,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list of {', '.join(FORMATS)}")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     i3d = parser.add_argument_group("two-stream I3D features from the video (official THUMOS14 TriDet)")
-    i3d.add_argument("--i3d-rgb", help="mmaction2 I3D RGB checkpoint (.pth)")
-    i3d.add_argument("--i3d-flow", help="mmaction2 I3D optical-flow checkpoint (.pth)")
-    i3d.add_argument("--i3d-rgb-config", help="its mmaction2 config (default configs/tridet/i3d_rgb.py; Python: "
-                     "runs as code)")
-    i3d.add_argument("--i3d-flow-config", help="its mmaction2 config (default configs/tridet/i3d_flow.py; Python: "
-                     "runs as code)")
+    i3d.add_argument("--i3d-rgb", help="I3D RGB weights: pytorch-i3d's rgb_imagenet.pt (Kinetics Inception-I3D, "
+                     "1024-d; told by its keys) or an mmaction2 .pth")
+    i3d.add_argument("--i3d-flow", help="I3D optical-flow weights: pytorch-i3d's flow_imagenet.pt or an mmaction2 .pth")
+    i3d.add_argument("--i3d-rgb-config", help="an mmaction2 config for --i3d-rgb (default configs/tridet/i3d_rgb.py "
+                     "for mmaction2 files; Python: runs as code)")
+    i3d.add_argument("--i3d-flow-config", help="an mmaction2 config for --i3d-flow (default configs/tridet/i3d_flow.py "
+                     "for mmaction2 files; Python: runs as code)")
     i3d.add_argument("--flow", choices=("tvl1", "dis"), default=None,
                      help="optical flow: tvl1 (default; what the models were trained on, slow on CPU) or dis (fast)")
 

@@ -4,6 +4,9 @@ The folder is indexed once (features cached by content: every 0.27 s with the em
 search over the same folder decodes nothing); every query then ranks moments across all clips. No length limit:
 long clips are searched in overlapping windows. On large folders (64+ clips) a clip pre-filter picks the
 candidate clips first (the embedded default's needs no file; other models ship ``<name>.prefilter.safetensors``).
+This command runs pipelines/ground.py (its flags become --cfg-options): the head's output over the folder is
+cached too (by every clip's content, the queries and the weights), so another --top-k only re-ranks. A clip that
+cannot be read is one "skipped:" line; the others are searched and the exit status is 1.
 
 The embedded default was trained on tempo's synthetic scenes: its words are shapes (circle, square, triangle,
 star, hexagon, diamond, cross, pentagon and synonyms), colours, sizes, textures and the 13 synthetic actions
@@ -22,24 +25,19 @@ Examples:
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ..io.atomic import atomic_write
 from ..io.outputs import check_output_file
 from ..official import apply_model
-from ..progress import progress_bar
 from .common import print_json
 
 HELP = "rank moments matching a text query across a folder of clips"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("folder", help="folder of video clips (searched recursively)")
+    parser.add_argument("folder", help="folder of video clips (searched recursively), or one video")
     parser.add_argument("query", nargs="?", help="the text to search for")
     parser.add_argument("--query-file", help="a text file with one query per line")
     parser.add_argument("--top-k", type=int, default=10, help="moments to return per query (default 10)")
@@ -66,70 +64,62 @@ def add_arguments(parser) -> None:
                              "pre-filter ranks best (default 128; 0 = every clip)")
 
 
-def run(args) -> int:
-    from ..tasks.clip_grounding import describe_inputs, uses_clip
-    from ..tasks.text_search import make_search
-    from ..tasks.vocabulary import query_note
+def overrides(args, query) -> dict:
+    """The flags as ``--cfg-options`` of ``pipelines/ground.py``: ``tempo ground`` runs that config."""
+    return {"grounder.head": args.head, "grounder.checkpoint": args.checkpoint, "grounder.clip_dir": args.clip_dir,
+            "grounder.slowfast_checkpoint": args.slowfast, "grounder.slowfast_config": args.slowfast_config,
+            "grounder.device": args.device, "query": query, "query_file": args.query_file,
+            "RankMoments.prefilter_candidates": args.prefilter_candidates, "MomentPost.top_k": args.top_k,
+            "ExportRanked.output": args.output}
 
+
+def run(args) -> int:
+    from ..io.discover import expand_inputs
+    from ..tasks.vocabulary import query_note
     from ..stages.complete import resolve_device
+    from .pipelines import build, run_over
 
     args.device = resolve_device(args.device)  # --device cuda without CUDA: one line before any work
     apply_model(args, "ground")  # --model NAME -> --checkpoint/--clip-dir of its fetched files
-    queries = [args.query] if args.query else []
-    if args.query_file:
-        path = Path(args.query_file)
-        if not path.is_file():
-            raise InputError(path, "query file not found")
-        queries += [line.strip() for line in path.read_text().splitlines() if line.strip()]
-    if not queries or not all(q.strip() for q in queries):
+    if args.query is not None and not args.query.strip():
+        raise UsageError("give a non-empty query or --query-file")
+    if args.query_file and not Path(args.query_file).is_file():
+        raise InputError(args.query_file, "query file not found")
+    if not args.query and not args.query_file:
         raise UsageError("give a non-empty query or --query-file")
     folder = Path(args.folder)
-    if not folder.is_dir():
-        raise InputError(folder, "not a folder" if folder.exists() else "no such file or folder")
+    if not folder.exists():
+        raise InputError(folder, "no such file or folder")
     if args.prefilter_candidates < 0:
         raise UsageError("--prefilter-candidates must be 0 or more")
     if args.clip_dir and args.head != "bam_detr":
         raise UsageError("--clip-dir goes with --head bam_detr (TextClipNet reads no CLIP features)")
     if args.output:
         check_output_file(args.output, {".json", ".csv"})  # before indexing the folder
-    clip = {"clip_dir": args.clip_dir} if args.clip_dir else {}
-    if args.slowfast or args.slowfast_config:  # official QVHighlights rows: SlowFast + CLIP image per 2-s clip
-        clip["slowfast"] = {"checkpoint": args.slowfast, "config": args.slowfast_config}
-    search = make_search(args.head, args.checkpoint, device=args.device,
-                         prefilter_candidates=args.prefilter_candidates, **clip)
-    if args.clip_dir and not uses_clip(search.bundle):
-        raise UsageError(f"--clip-dir: this model reads no CLIP features ({describe_inputs(search.bundle)})")
-    note = query_note(queries, search.bundle)  # the model ranks clips for any words, even unseen ones: say so
+    pipeline = build("ground", overrides(args, args.query or None))  # loads the model: a bad one is one line here
+    rank = pipeline.folder_stages[0]
+    queries = rank.queries()
+    note = query_note(queries, rank.engine.bundle)  # the model ranks clips for any words, even unseen ones: say so
     if note:
         print(note, file=sys.stderr)
-    with progress_bar("indexing clips") as advance:
-        report = search.index_folder(folder, progress=lambda done, total, name: advance(1, f"indexing {name}"))
-    for path, reason in report.skipped.items():
-        print(f"skipped: {path}: {reason}", file=sys.stderr)
-    if not report.clips:
+    ids = [(p, None) for p in expand_inputs([folder])]
+    result = run_over(pipeline, ids, None, lambda path, ctx: str(path), "indexing clips", debug=args.debug,
+                      failed_word="skipped")
+    if result.rank:  # under torchrun rank 0 ranks the folder and reports
+        return 0
+    if result.folder is None:
         raise InputError(folder, "no readable video clips to search")
-    rows = []
-    for query in queries:
-        for rank, m in enumerate(search.search(query, top_k=args.top_k, folder=folder), 1):
-            rows.append({"query": query, "rank": rank, **m.to_dict()})
-    if args.output:
-        _write(Path(args.output), rows)
+    rows = result.folder["moments"]
     if args.json:
-        print_json({"results": rows, "clips": len(report.clips), "skipped": report.skipped})
+        skipped = {path: _reason(path, msg) for path, msg in result.failed.items()}
+        print_json({"results": rows, "clips": len(result.ok), "skipped": skipped})
     elif not args.output:
         for r in rows:
             print(f"{r['rank']:>3}  {r['score']:.3f}  {r['start']:8.2f} – {r['end']:8.2f} s  {r['clip']}"
                   + (f"   [{r['query']}]" if len(queries) > 1 else ""))
-    return 1 if report.skipped else 0
+    return result.exit_code
 
 
-def _write(path: Path, rows: list) -> None:
-    if path.suffix.lower() == ".csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=["query", "rank", "clip", "start", "end", "score"])
-        writer.writeheader()
-        writer.writerows(rows)
-        data = buf.getvalue()
-    else:
-        data = json.dumps(rows, indent=2)
-    atomic_write(path, data)
+def _reason(path: str, message: str) -> str:
+    """A failure line without the path it starts with (the JSON keys are the paths)."""
+    return message[len(path) + 2:] if message.startswith(f"{path}: ") else message

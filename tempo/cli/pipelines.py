@@ -9,12 +9,13 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..pipeline import Pipeline
-from ..pipeline.pipeline import CHAIN
+from ..pipeline.pipeline import CHAIN, VIDEOS
 from .common import BatchResult, run_each_overlapped
 
 # The configs live beside the package in a checkout / editable install (the way README installs tempo).
 PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines"
-INTERNAL = (CHAIN, "video", "scratch", "output_dir", "video_id", "on_frame")  # context keys that are not results
+# context keys that are not results
+INTERNAL = (CHAIN, VIDEOS, "video", "scratch", "output_dir", "video_id", "on_frame")
 
 
 def config_path(name_or_path) -> Path:
@@ -40,11 +41,14 @@ def results_of(ctx: dict) -> dict:
 
 
 def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, description: str = "running",
-             debug: bool = False, overlap: bool = True) -> BatchResult:
+             debug: bool = False, overlap: bool = True, failed_word: str = "error") -> BatchResult:
     """Run ``pipeline`` on every ``(path, output id)``; per video the compute stages run here while the writing
     stages (exports) of the video before run on a background thread. ``finish(path, ctx)`` turns the final
     context into the video's result (default: its non-internal values). A video that fails leaves no cache entry
-    and no half-written file, and the run goes on.
+    and no half-written file, and the run goes on (its line starts with ``failed_word``).
+
+    Then the pipeline's folder stages, if any, run once over the videos that succeeded (in input order; none run
+    when every video failed): ``result.folder`` holds their outputs.
 
     Under ``torchrun`` each rank takes every world_size-th video (as ``tempo extract``) into the shared output and
     cache folders; the ranks then exchange their results, so every rank returns all of them (each tagged with the
@@ -53,37 +57,49 @@ def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, d
 
     vid_of = {str(p): vid for p, vid in ids}
     split = pipeline.first_writer
+    contexts: dict | None = {} if pipeline.folder_stages else None  # path -> final context, for the folder stages
 
     def compute(path: Path) -> dict:
         return pipeline.run(path, {"output_dir": out_dir, "video_id": vid_of[str(path)]}, stop=split)
 
     def write(path: Path, ctx: dict):
         ctx = pipeline.run(path, ctx, start=split)
+        if contexts is not None:
+            contexts[str(path)] = ctx
         return finish(path, ctx) if finish else results_of(ctx)
 
     with distributed_group() as (rank, world):
         paths = shard([p for p, _ in ids], rank, world)
         label = description + (f" (rank {rank}/{world})" if world > 1 else "")
-        result = run_each_overlapped(paths, compute, write, label, debug=debug, overlap=overlap)
+        result = run_each_overlapped(paths, compute, write, label, debug=debug, overlap=overlap,
+                                     failed_word=failed_word)
         if world > 1:
-            result = _merge_ranks(result, pipeline, [p for p, _ in ids], rank, world)
+            result = _merge_ranks(result, pipeline, [p for p, _ in ids], rank, world, contexts)
+    if contexts and rank == 0:  # under torchrun: once, on rank 0, which now holds every rank's contexts
+        videos = [(Path(p), contexts[str(p)]) for p, _ in ids if str(p) in contexts]
+        result.folder = results_of(pipeline.run_folder(videos, {"output_dir": out_dir}))
     return result
 
 
-def _merge_ranks(result: BatchResult, pipeline: Pipeline, paths: list, rank: int, world: int) -> BatchResult:
-    """Every rank's results, in input order (gloo object collectives: results are small JSON-like values)."""
+def _merge_ranks(result: BatchResult, pipeline: Pipeline, paths: list, rank: int, world: int,
+                 contexts: dict | None = None) -> BatchResult:
+    """Every rank's results, in input order (gloo object collectives: results are small JSON-like values; with
+    folder stages each video's final context too, gathered into ``contexts``)."""
     from collections import Counter
 
     import torch.distributed as dist
 
     parts = [None] * world
-    dist.all_gather_object(parts, (rank, result.ok, result.failed, dict(pipeline.computed)))
+    mine = {p: {k: v for k, v in c.items() if k != "scratch"} for p, c in contexts.items()} if contexts else None
+    dist.all_gather_object(parts, (rank, result.ok, result.failed, dict(pipeline.computed), mine))
     merged, ok, computed = BatchResult(rank=rank, world_size=world), {}, Counter()
-    for part_rank, part_ok, part_failed, part_computed in parts:
+    for part_rank, part_ok, part_failed, part_computed, part_contexts in parts:
         for path, res in part_ok.items():
             ok[path] = {**res, "rank": part_rank} if isinstance(res, dict) else res
         merged.failed.update(part_failed)
         computed.update(part_computed)
+        if contexts is not None and part_contexts:
+            contexts.update(part_contexts)
     merged.ok = {str(p): ok[str(p)] for p in paths if str(p) in ok}
     pipeline.computed = computed
     return merged

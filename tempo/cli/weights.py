@@ -90,7 +90,7 @@ def fetch(model, offline: bool = False, timeout: float = 30.0) -> int:
 
     todo = missing_files(model, required_only=True)
     extra = [f for f in missing_files(model) if f.get("optional")]
-    if extra:  # no direct links (the user's own networks): said, never a failure
+    if extra:  # optional files (networks needed only to make features from video): said, never fetched or a failure
         print("\n".join(instructions(model, extra)).replace("download these files", "optional, not fetched: download",
                                                             1), file=sys.stderr)
     if not todo:

@@ -244,6 +244,14 @@ class MMActionRecognizer(ClipBackbone):
         return torch.cat(outs).float().numpy()
 
 
+INPUT_KINDS = {3: "an RGB network", 2: "an optical-flow network"}
+
+
+def input_kind(channels: int) -> str:
+    """What a video network's first convolution's input channels say it is (RGB 3, optical flow 2)."""
+    return INPUT_KINDS.get(int(channels), f"a {int(channels)}-channel network")
+
+
 def shape_mismatch(expected: dict, state: dict) -> str | None:
     """What a checkpoint's tensors disagree on with the built model, as one phrase (None: all shapes fit). The
     first convolution's input channels say RGB (3) vs optical flow (2) directly."""
@@ -253,12 +261,28 @@ def shape_mismatch(expected: dict, state: dict) -> str | None:
             continue
         if key.startswith("backbone.") and tensor.dim() == 5 and got.dim() == 5 and got.shape[1] != tensor.shape[1] \
                 and got.shape[0] == tensor.shape[0]:
-            kinds = {3: "an RGB network", 2: "an optical-flow network"}
-            what = kinds.get(int(got.shape[1]), f"a {got.shape[1]}-channel network")
-            want = kinds.get(int(tensor.shape[1]), f"a {tensor.shape[1]}-channel network")
-            return (f"its first convolution reads {got.shape[1]} input channels ({what}) but the config expects "
-                    f"{tensor.shape[1]} ({want})")
+            return (f"its first convolution reads {got.shape[1]} input channels ({input_kind(got.shape[1])}) but the "
+                    f"config expects {tensor.shape[1]} ({input_kind(tensor.shape[1])})")
         return f"{key} is {list(got.shape)} in the checkpoint, {list(tensor.shape)} in the model"
+    return None
+
+
+def head_in_channels(model_cfg, default: int | None = None) -> int:
+    """Channels of a recognizer's pooled backbone output, read from its head's config (no network built)."""
+    head = model_cfg.get("cls_head") or {}
+    if "in_channels" not in head:
+        if default is not None:
+            return int(default)
+        raise ValueError("the recognizer config's cls_head names no in_channels (the backbone's output width)")
+    return int(head["in_channels"])
+
+
+def config_resize_short_side(cfg) -> int | None:
+    """The short side a recognizer config's test pipeline resizes to before its crop (``Resize scale=(-1, N)``)."""
+    for step in cfg.get("test_pipeline") or []:
+        scale = step.get("scale") if step.get("type") == "Resize" else None
+        if isinstance(scale, (tuple, list)) and len(scale) == 2 and scale[0] == -1:
+            return int(scale[1])
     return None
 
 

@@ -13,7 +13,7 @@ The parts decode at their own rate over the same 2-s grid, so their rows line up
 from __future__ import annotations
 
 from ..registry import BACKBONES
-from .i3d import _resize_short_side
+from .mmaction_adapter import config_resize_short_side, head_in_channels
 from .stack import Stack
 
 SLOWFAST_CONFIG = "recognition/slowfast/slowfast_r50_8xb8-8x8x1-256e_kinetics400-rgb.py"  # under mmaction's configs
@@ -51,11 +51,11 @@ class SlowFastCLIP(Stack):
         clip = {"type": "CLIPImage", "checkpoint": str(clip_dir) if clip_dir else None,
                 "allow_random_init": allow_random_init and clip_dir is None}
         super().__init__(backbones=(slowfast, clip))
-        self.parts[0].feature_dim = _slowfast_dim(self.parts[0].cfg.model)
+        self.parts[0].feature_dim = head_in_channels(self.parts[0].cfg.model, default=2304)
         self.feature_dim = sum(p.feature_dim for p in self.parts)
         # per part: what it decodes (SlowFast a clip of frames at 30 fps; CLIP one frame per 2-s clip at 0.5 fps)
         crop = self.parts[0].input_size
-        size = _resize_short_side(self.parts[0].cfg) or round(crop * 256 / 224)
+        size = config_resize_short_side(self.parts[0].cfg) or round(crop * 256 / 224)
         self.part_settings = ({"fps": slowfast_fps, "size": size}, {"fps": 0.5, "frame_step": 1})
 
     def check_files(self) -> None:
@@ -63,7 +63,3 @@ class SlowFastCLIP(Stack):
         for part in self.parts:
             part.model  # noqa: B018
 
-
-def _slowfast_dim(model_cfg) -> int:
-    head = model_cfg.get("cls_head") or {}
-    return int(head.get("in_channels", 2304))

@@ -15,31 +15,56 @@ from ..errors import UsageError
 
 
 def parse_options(pairs: list[str]) -> dict:
-    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}`` (mmengine's parsing)."""
-    from mmengine.config import DictAction
-
+    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}`` (mmengine's parsing, see ``parse_value``)."""
     options = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise UsageError(f"--cfg-options {pair!r}: expected key=value")
-        options[key] = DictAction._parse_iterable(value)
+        options[key] = parse_value(value)
     return options
+
+
+_SPACE = "\x1f"  # stands for a space inside a value while mmengine parses it
+
+
+def parse_value(value: str):
+    """mmengine's ``DictAction`` parsing (numbers, booleans, None, ``[a,b]`` lists, ``a,b``), except that spaces
+    inside a value are kept -- mmengine drops every space, so ``query=the red square`` would search
+    "theredsquare" -- and a value in quotes is one literal string (``query='a dog, running'``)."""
+    import re
+
+    from mmengine.config import DictAction
+
+    v = value.strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+        return v[1:-1]
+    v = re.sub(r"\s*([,\[\]()])\s*", r"\1", v)  # spaces around separators are layout, not content
+    return _restore_spaces(DictAction._parse_iterable(v.replace(" ", _SPACE)))
+
+
+def _restore_spaces(value):
+    if isinstance(value, str):
+        return value.replace(_SPACE, " ")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restore_spaces(v) for v in value)
+    return value
 
 
 def apply_overrides(cfg, options: dict) -> None:
     """Merge ``options`` into the mmengine ``cfg`` in place."""
     plain = {}
+    lists = [name for name in ("stages", "folder_stages") if name in cfg]
     for key, value in options.items():
         head, _, rest = key.partition(".")
-        matches = [i for i, s in enumerate(cfg.stages) if s.get("type") == head]
+        matches = [f"{name}.{i}" for name in lists for i, s in enumerate(cfg[name]) if s.get("type") == head]
         if matches and rest:
-            for i in matches:
-                plain[f"stages.{i}.{rest}"] = value
+            for path in matches:
+                plain[f"{path}.{rest}"] = value
         elif head in cfg:
             plain[key] = value
         else:
-            types = ", ".join(dict.fromkeys(str(s.get("type")) for s in cfg.stages))
+            types = ", ".join(dict.fromkeys(str(s.get("type")) for name in lists for s in cfg[name]))
             raise UsageError(f"--cfg-options {key}: the config has no {head!r} (stages: {types})")
     try:
         cfg.merge_from_dict(plain, allow_list_keys=True)

@@ -7,6 +7,10 @@ and changing a late one (a detection threshold) recomputes only from there on.
 The context a stage sees holds ``video`` (the input path), ``scratch`` (a folder for file outputs,
 removed when the run ends), the outputs of the stages before it, and whatever the caller put in
 (``output_dir`` and ``video_id`` for the stages that write results).
+
+A config may also list ``folder_stages``: they run once, after every video, on ``videos`` (each video's
+final context, in input order) -- ranking moments across a folder of clips, say. Their first key chains the
+videos' last keys in order, so the folder's content, not its name, decides what comes from the cache.
 """
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ from .stage import Stage
 
 log = logging.getLogger(__name__)
 CHAIN = "_chain"  # context key: the cache key of the last stage run (where a split run goes on from)
+VIDEOS = "videos"  # folder-stage context key: [(video path, its final context)] in input order
+FOLDER = "folder"  # the "video" a folder stage's report row names
+
+
+def folder_fingerprint(keys: list[str]) -> str:
+    """A folder stage's input: the videos' last cache keys (their content through every video stage), in order."""
+    return stable_hash({"folder": list(keys)})
 
 
 def input_fingerprint(video: Path) -> str:
@@ -37,8 +48,10 @@ def input_fingerprint(video: Path) -> str:
 
 
 class Pipeline:
-    def __init__(self, stages: list[Stage], cache: Cache | None = None, use_cache: bool | None = None):
+    def __init__(self, stages: list[Stage], cache: Cache | None = None, use_cache: bool | None = None,
+                 folder_stages: list[Stage] = ()):
         self.stages = list(stages)
+        self.folder_stages = list(folder_stages)
         self.use_cache = (not cache_disabled()) if use_cache is None else use_cache
         self.cache = cache if cache is not None else Cache()
         self.computed: Counter = Counter()  # stage name -> times run() was called (not served from cache)
@@ -56,9 +69,10 @@ class Pipeline:
         if cfg_options:
             apply_overrides(cfg, cfg_options)
         stages = resolve_refs(cfg, [dict(s) for s in cfg.stages])
+        folder = resolve_refs(cfg, [dict(s) for s in cfg.get("folder_stages", [])])
         if is_data_config(cfg.filename or "") or cfg_options:  # overrides are data too (they may name a type)
-            check_types(stages, cfg.filename or "--cfg-options", STAGES)
-        return cls([STAGES.build(s) for s in stages], **kwargs)
+            check_types(stages + folder, cfg.filename or "--cfg-options", STAGES)
+        return cls([STAGES.build(s) for s in stages], folder_stages=[STAGES.build(s) for s in folder], **kwargs)
 
     @property
     def first_writer(self) -> int:
@@ -67,14 +81,34 @@ class Pipeline:
 
     def plan(self, video) -> list[dict]:
         """Each stage's cache key and whether it would come from the cache (nothing is run or loaded)."""
-        chain, rows = input_fingerprint(Path(video)), []
-        for stage in self.stages:
+        return self._plan(self.stages, input_fingerprint(Path(video)))
+
+    def plan_folder(self, plans: list[list[dict]]) -> list[dict]:
+        """``plan`` of the folder stages, given each video's ``plan`` in input order (as if every video succeeds)."""
+        return self._plan(self.folder_stages, folder_fingerprint([rows[-1]["key"] for rows in plans if rows]))
+
+    def _plan(self, stages: list[Stage], chain: str) -> list[dict]:
+        rows = []
+        for stage in stages:
             key = stage.cache_key(chain)
             cached = self.use_cache and stage.cacheable and self.cache.path_for(stage.stage_name(), key).is_file()
             rows.append({"stage": stage.stage_name(), "params": stage.params, "key": key,
                          "cached": bool(cached) if stage.cacheable else None})
             chain = key
         return rows
+
+    def run_folder(self, videos: list, context: dict | None = None) -> dict:
+        """Run the folder stages once over ``videos``: ``[(path, final context of that video)]`` in input order
+        (the videos that failed left out). Returns the folder context (``videos`` and every folder stage's outputs)."""
+        chain = folder_fingerprint([ctx[CHAIN] for _, ctx in videos])
+        ctx = {VIDEOS: list(videos), **(context or {}), CHAIN: chain,
+               "scratch": Path(tempfile.mkdtemp(prefix="tempo-stage-"))}
+        try:
+            for stage in self.folder_stages:
+                ctx.update(self._run_stage(stage, ctx, FOLDER))
+        finally:
+            shutil.rmtree(ctx.pop("scratch"), ignore_errors=True)
+        return ctx
 
     def run(self, video, context: dict | None = None, start: int = 0, stop: int | None = None) -> dict:
         """Run stages ``start:stop`` on one input file; returns the context with every stage's outputs.
@@ -96,7 +130,7 @@ class Pipeline:
             shutil.rmtree(ctx.pop("scratch"), ignore_errors=True)
         return ctx
 
-    def _run_stage(self, stage: Stage, ctx: dict, video: Path) -> dict:
+    def _run_stage(self, stage: Stage, ctx: dict, video) -> dict:
         name = stage.stage_name()
         key = stage.cache_key(ctx[CHAIN])
         use = self.use_cache and stage.cacheable

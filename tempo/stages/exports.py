@@ -55,27 +55,58 @@ class ExportMoments(Stage):
         super().__init__(formats=list(formats))
 
     def run(self, context: dict) -> dict:
-        import csv
-        import io
-        import json
-
         from ..io.atomic import atomic_write
 
         stem = output_stem(context)
         if stem is None:
             return {"files": []}
         rows = [{"clip": str(context["video"]), **m} for m in context["moments"]]
-        files = []
-        if "json" in self.params["formats"]:
-            files.append(atomic_write(stem.with_name(stem.name + ".moments.json"), json.dumps(rows, indent=2)))
-        if "csv" in self.params["formats"]:
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=["query", "rank", "clip", "start", "end", "score"],
-                                    extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-            files.append(atomic_write(stem.with_name(stem.name + ".moments.csv"), buf.getvalue()))
+        files = [atomic_write(stem.with_name(f"{stem.name}.moments.{fmt}"), moments_text(rows, fmt))
+                 for fmt in ("json", "csv") if fmt in self.params["formats"]]
         return {"files": [str(f) for f in files]}
+
+
+def moments_text(rows: list, fmt: str) -> str:
+    """Moment rows {query, rank, clip, start, end, score} as a JSON array or a CSV table."""
+    import csv
+    import io
+    import json
+
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["query", "rank", "clip", "start", "end", "score"], extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+@STAGES.register_module()
+class ExportRanked(Stage):
+    """Folder stage: the ranked ``moments`` of a folder search as ``output`` (one .json or .csv file, its suffix
+    says which) or, without it, as ``moments.json``/``moments.csv`` (``formats``) in the run's output folder."""
+
+    cacheable = False
+    writes_results = True
+    FORMATS = ("json", "csv")
+
+    def __init__(self, formats=FORMATS, output: str | None = None):
+        formats = [formats] if isinstance(formats, str) else list(formats)
+        if set(formats) - set(self.FORMATS):
+            raise ValueError(f"unknown formats {sorted(set(formats) - set(self.FORMATS))}; choose from json, csv")
+        super().__init__(formats=formats, output=None if output is None else str(output))
+
+    def run(self, context: dict) -> dict:
+        from ..io.atomic import atomic_write
+
+        if self.params["output"]:
+            out = Path(self.params["output"])
+            targets = [(out, "csv" if out.suffix.lower() == ".csv" else "json")]
+        elif context.get("output_dir") is not None:
+            targets = [(Path(context["output_dir"]) / f"moments.{fmt}", fmt) for fmt in self.params["formats"]]
+        else:
+            targets = []
+        return {"files": [str(atomic_write(path, moments_text(context["moments"], fmt))) for path, fmt in targets]}
 
 
 @STAGES.register_module()

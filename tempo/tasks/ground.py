@@ -124,15 +124,19 @@ class MomentSearch:
         return SegmentProjection(None, int(self.bundle["model"]["model"]["v_feat_dim"]) - 2).eval()
 
     # ------------------------------------------------------------------ indexing
-    def clip_features(self, path) -> tuple[np.ndarray, float]:
-        from ..features.stage import extract_features
-
+    def feature_spec(self) -> dict:
+        """What ``clip_features`` extracts: ``extract_features`` arguments (backbone, checkpoint and the
+        ``FeatureConfig`` fields); ``tempo ground``'s per-video stage is the ``ExtractFeatures`` of these."""
         f = self.video_cfg
         layout = f.get("layout", "ground")
         grid = (dict(num_frames=f["num_frames"], stride=f["stride"]) if layout == "centered"
                 else dict(clip_len=f["clip_len"], frame_step=f.get("frame_step")))
-        feats, meta = extract_features(path, f["backbone"], layout=layout, fps=f.get("fps"),
-                                       checkpoint=f.get("checkpoint"), **grid)
+        return dict(backbone=f["backbone"], checkpoint=f.get("checkpoint"), layout=layout, fps=f.get("fps"), **grid)
+
+    def clip_features(self, path) -> tuple[np.ndarray, float]:
+        from ..features.stage import extract_features
+
+        feats, meta = extract_features(path, **self.feature_spec())
         return np.asarray(feats, np.float32), float(meta["duration"])
 
     def index_folder(self, folder, progress=None) -> IndexReport:
@@ -208,30 +212,44 @@ class MomentSearch:
             raise UsageError("empty query")
         if clips is None:
             clips = self.folders.get(str(Path(folder).resolve()), []) if folder is not None else list(self.clips)
+        return self.moments_from(self.candidates(query, clips), top_k)  # no clips: no candidates, no moments
+
+    def candidates(self, query: str, clips: list, prefilter_candidates: int | None = None) -> list:
+        """The network half of ``search`` (what a pipeline caches): ``[(clip, rows)]`` for the clips the
+        pre-filter keeps, ``rows`` (N, 3) float64 window moments [start, end, score] before NMS."""
         if not clips:
             return []
         text = self.encode_query(query)
-        candidates = self._prefilter(query, clips)
-        return self._rank(candidates, text, top_k)
+        return self._rank(self._prefilter(query, clips, prefilter_candidates), text)
 
-    def _rank(self, candidates: list, text: np.ndarray, top_k: int, batch_size: int = HEAD_BATCH) -> list[Moment]:
-        """The head over ``candidates`` (windows of several clips per forward), moments ranked across clips."""
-        from ..models.bam_detr.predict import ground_many
+    def moments_from(self, candidates: list, top_k: int, durations: dict | None = None,
+                     threshold: float | None = None) -> list[Moment]:
+        """The post-processing half of ``search``: soft-NMS per clip, then the ``top_k`` best across clips.
+        (``durations`` and ``threshold`` are for the ``textclip`` head, whose moments are made here; BAM-DETR's
+        candidates are clamped to the duration already.)"""
+        from ..models.bam_detr.predict import merge_candidates
 
         moments = []
-        results = ground_many(self.model, [self.clips[c] for c in candidates], text, self.video_cfg["clip_len"],
-                              top_k=top_k, window_clips=self.window_clips, batch_size=batch_size,
-                              durations=[self.durations[c] for c in candidates])
-        for clip, found in zip(candidates, results):
+        for clip, rows in candidates:
+            found = merge_candidates(np.asarray(rows, np.float64).tolist(), top_k)
             moments += [Moment(clip, float(m["start"]), float(m["end"]), float(m["score"])) for m in found]
         moments.sort(key=lambda m: -m.score)
         return moments[:top_k]
 
-    def _prefilter(self, query: str, clips: list) -> list:
-        """All clips for small folders; for large ones the clips whose best segment matches the query
-        in the learned joint space (``<checkpoint>.prefilter.safetensors``, see tasks/prefilter.py).
-        The faiss index holds every indexed clip once; a search is restricted to ``clips``."""
-        k = self.prefilter_candidates
+    def _rank(self, candidates: list, text: np.ndarray, batch_size: int = HEAD_BATCH) -> list:
+        """The head over ``candidates`` (windows of several clips per forward): their window moments."""
+        from ..models.bam_detr.predict import window_candidates
+
+        rows = window_candidates(self.model, [self.clips[c] for c in candidates], text, self.video_cfg["clip_len"],
+                                 window_clips=self.window_clips, batch_size=batch_size,
+                                 durations=[self.durations[c] for c in candidates])
+        return [(clip, np.asarray(r, np.float64).reshape(-1, 3)) for clip, r in zip(candidates, rows)]
+
+    def _prefilter(self, query: str, clips: list, k: int | None = None) -> list:
+        """All clips for small folders; for large ones the ``k`` (default ``prefilter_candidates``) clips whose
+        best segment matches the query in the learned joint space (``<checkpoint>.prefilter.safetensors``, see
+        tasks/prefilter.py). The faiss index holds every indexed clip once; a search is restricted to ``clips``."""
+        k = self.prefilter_candidates if k is None else k
         if self._prefilter_index is None or k <= 0 or len(clips) < max(PREFILTER_MIN_CLIPS, k + 1):
             return clips
         for clip in clips:  # clips put into self.clips directly (not through add_clip) join the index here

@@ -32,13 +32,10 @@ class TextClipSearch(MomentSearch):
         self.prefilter_candidates, self.prefilter_info, self._prefilter_model = 0, None, None
         self.clear()
 
-    def clip_features(self, path) -> tuple[np.ndarray, float]:
-        from ..features.stage import extract_features
-
+    def feature_spec(self) -> dict:
         f = self.video_cfg
-        feats, meta = extract_features(path, "TextClipNet", layout="detect", fps=f["fps"], num_frames=f["num_frames"],
-                                       stride=f["stride"], checkpoint=self.checkpoint)
-        return np.asarray(feats, np.float32), float(meta["duration"])
+        return dict(backbone="TextClipNet", checkpoint=self.checkpoint, layout="detect", fps=f["fps"],
+                    num_frames=f["num_frames"], stride=f["stride"])
 
     def encode_query(self, query: str) -> np.ndarray:
         return self._text_encoder.encode([query])[0]
@@ -52,21 +49,25 @@ class TextClipSearch(MomentSearch):
     def row_probabilities(self, clip, text: np.ndarray) -> np.ndarray:
         return self._text_encoder.match_probability(self.clips[clip], text[None])[:, 0]
 
-    def search(self, query: str, top_k: int = 10, folder=None, clips=None) -> list[Moment]:
-        from pathlib import Path
-
-        if not (query or "").strip():
-            raise UsageError("empty query")
-        if clips is None:
-            clips = self.folders.get(str(Path(folder).resolve()), []) if folder is not None else list(self.clips)
+    def candidates(self, query: str, clips: list, prefilter_candidates: int | None = None) -> list:
+        """``[(clip, p)]``: every clip's row probabilities for ``query`` (no pre-filter: rows are cheap)."""
+        if not clips:
+            return []
         text = self.encode_query(query)
+        return [(clip, self.row_probabilities(clip, text)) for clip in clips]
+
+    def moments_from(self, candidates: list, top_k: int, durations: dict | None = None,
+                     threshold: float | None = None) -> list[Moment]:
+        """Runs of rows with p >= ``threshold`` (default the search's), each scored by its mean probability, the
+        ``top_k`` best across clips; ``durations`` (clip -> seconds, default the indexed ones) clamp the ends."""
+        durations = self.durations if durations is None else durations
+        threshold = self.threshold if threshold is None else float(threshold)
         moments = []
-        for clip in clips:
-            p = self.row_probabilities(clip, text)
+        for clip, p in candidates:
             spans = self.row_spans(len(p))
-            for first, last in runs_above(p, self.threshold):
+            for first, last in runs_above(p, threshold):
                 moments.append(Moment(clip, float(spans[first, 0]),
-                                      float(min(spans[last, 1], self.durations[clip])), float(p[first:last + 1].mean())))
+                                      float(min(spans[last, 1], durations[clip])), float(p[first:last + 1].mean())))
         moments.sort(key=lambda m: -m.score)
         return moments[:top_k]
 

@@ -43,11 +43,31 @@ def ground_moments(model, video_feats, text_feats, clip_len: float, top_k: int =
 def ground_many(model, videos: list, text_feats, clip_len: float, top_k: int = 10, window_clips: int = 75,
                 overlap: float = 0.5, normalize: bool = True, nms_thd: float = 0.3, batch_size: int = 32,
                 durations: list | None = None) -> list[list[dict]]:
-    """``ground_moments`` for several videos and one query: windows of the same length (from any of the videos)
-    go through the model ``batch_size`` at a time, then each video's moments are merged on their own. Returns one
-    list per video, equal to ``ground_moments`` per video: an item's outputs do not depend on the other items of
-    its batch, but they do depend on padding (the boundary decoder samples over the padded length, as the
-    official model does), so windows are grouped by length instead of padded."""
+    """``ground_moments`` for several videos and one query: ``window_candidates`` (the network) then
+    ``merge_candidates`` (soft-NMS, top-k) per video. Returns one list per video, equal to ``ground_moments`` per
+    video."""
+    cands = window_candidates(model, videos, text_feats, clip_len, window_clips, overlap, normalize, batch_size,
+                              durations)
+    return [merge_candidates(c, top_k, nms_thd) for c in cands]
+
+
+def merge_candidates(rows: list, top_k: int = 10, nms_thd: float = 0.3) -> list[dict]:
+    """One video's window candidates ``[[start, end, score], ...]`` -> up to ``top_k`` moments, best first.
+    Greedy soft-NMS: the moments for ``top_k`` are the first ``top_k`` of those for any larger k, so the
+    candidates can be cached and a changed ``top_k`` reruns only this."""
+    merged = soft_nms(sorted(rows, key=lambda r: r[2], reverse=True), nms_thd=nms_thd, max_after=top_k)
+    return [{"start": st, "end": ed, "score": sc} for st, ed, sc in merged[:top_k]]
+
+
+@torch.no_grad()
+def window_candidates(model, videos: list, text_feats, clip_len: float, window_clips: int = 75,
+                      overlap: float = 0.5, normalize: bool = True, batch_size: int = 32,
+                      durations: list | None = None) -> list[list[list]]:
+    """The network part of ``ground_many``: every window's predicted moments ``[start, end, score]`` (seconds,
+    clamped to the video's duration) per video, before NMS. Windows of the same length (from any of the videos) go
+    through the model ``batch_size`` at a time: an item's outputs do not depend on the other items of its batch,
+    but they do depend on padding (the boundary decoder samples over the padded length, as the official model
+    does), so windows are grouped by length instead of padded."""
     bam = getattr(model, "bam", model)
     bam.eval()
     device = next(bam.parameters()).device
@@ -92,11 +112,7 @@ def ground_many(model, videos: list, text_feats, clip_len: float, top_k: int = 1
             secs = (s + spans[b] * length) * clip_len
             for (st, ed), sc in zip(secs.tolist(), scores[b].tolist()):
                 candidates[v].append([min(max(st, 0.0), ends[v]), min(max(ed, 0.0), ends[v]), sc])
-    results = []
-    for cands in candidates:
-        merged = soft_nms(sorted(cands, key=lambda r: r[2], reverse=True), nms_thd=nms_thd, max_after=top_k)
-        results.append([{"start": st, "end": ed, "score": sc} for st, ed, sc in merged[:top_k]])
-    return results
+    return candidates
 
 
 def _normalize_rows(video: np.ndarray, blocks=None) -> np.ndarray:
