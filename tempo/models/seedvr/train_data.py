@@ -51,6 +51,36 @@ def real_footage(names=("bikes.mp4", "bigbuckbunny.mp4")) -> list[str]:
     return [str(root / n) for n in names if (root / n).is_file()]
 
 
+def bundled_photos() -> list[str]:
+    """Natural photographs that installed packages ship (scikit-learn's china/flower, matplotlib's Grace
+    Hopper, gradio's examples): real camera pictures to pan into training clips (``pan_clip``)."""
+    import importlib.util
+
+    found = []
+    for package, folder in (("sklearn", "datasets/images"), ("matplotlib", "mpl-data/sample_data"),
+                            ("gradio", "media_assets/images"), ("gradio", "test_data")):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(spec.submodule_search_locations[0]) / folder
+            found += sorted(str(p) for p in root.glob("*.jp*g") if p.stat().st_size > 15_000)
+    return found
+
+
+def pan_clip(image: np.ndarray, n: int, crop: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """``n`` frames of a camera panning over a still ``image`` (H, W, 3) at a random scale (0.5-1x) and a random
+    whole-pixel velocity (-2..2 px per frame each way), ``crop`` (h, w) each — still photos as moving footage."""
+    import cv2
+
+    scale = float(rng.uniform(0.5, 1.0))
+    h0, w0 = image.shape[:2]
+    img = cv2.resize(image, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+    vy, vx = (int(v) for v in rng.integers(-2, 3, 2))
+    ch, cw = min(crop[0], img.shape[0] - abs(vy) * (n - 1)), min(crop[1], img.shape[1] - abs(vx) * (n - 1))
+    y0 = int(rng.integers(0, img.shape[0] - ch - abs(vy) * (n - 1) + 1)) + (abs(vy) * (n - 1) if vy < 0 else 0)
+    x0 = int(rng.integers(0, img.shape[1] - cw - abs(vx) * (n - 1) + 1)) + (abs(vx) * (n - 1) if vx < 0 else 0)
+    return np.stack([img[y0 + vy * t: y0 + vy * t + ch, x0 + vx * t: x0 + vx * t + cw] for t in range(n)])
+
+
 def _to_model(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float() / 127.5 - 1
 
@@ -62,7 +92,8 @@ class SeedVRPairs(TorchDataset):
     pairs are small files read per item."""
 
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
-                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None):
+                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None,
+                 photos=(), photos_default=False):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
         # real_fraction: the chance an item comes from real footage. None = by source count, where 120 synth
         # pairs against 2 real videos make 98 % of the items synthetic.
@@ -74,6 +105,8 @@ class SeedVRPairs(TorchDataset):
             self.pairs = [(Path(synth_dir) / r["clean"], Path(synth_dir) / r["degraded"])
                           for r in doc["clips"].values() if r["subset"] == SUBSETS[split]]
         self.videos = [Path(v) for v in videos] + [Path(v) for v in (real_footage() if real_footage_default else [])]
+        # photos: still pictures panned into clips (pan_clip); they count as real footage
+        self.videos += [Path(p) for p in photos] + [Path(p) for p in (bundled_photos() if photos_default else [])]
         self._real_cache: dict[Path, np.ndarray] = {}
         if not self.pairs and not self.videos:
             raise ValueError("no training videos: give synth_dir and/or videos")
@@ -82,6 +115,12 @@ class SeedVRPairs(TorchDataset):
         return self.length
 
     def _real_frames(self, path: Path) -> np.ndarray:
+        """(T, H, W, 3) frames of a video, or (H, W, 3) of a photo."""
+        if path not in self._real_cache and path.suffix.lower() in (".jpg", ".jpeg", ".png"):
+            from PIL import Image
+
+            with Image.open(path) as im:
+                self._real_cache[path] = np.asarray(im.convert("RGB"))
         if path not in self._real_cache:
             from tempo.io import VideoReader
 
@@ -114,8 +153,11 @@ class SeedVRPairs(TorchDataset):
             lq = bad_r.get_frames(idx_)[:, ys, xs]
         else:
             frames = self._real_frames(self.videos[k - len(self.pairs)])
-            ts, ys, xs = self._window(rng, *frames.shape[:3])
-            hq = frames[ts, ys, xs]
+            if frames.ndim == 3:  # a photo
+                hq = pan_clip(frames, self.clip_len, self.crop, rng)
+            else:
+                ts, ys, xs = self._window(rng, *frames.shape[:3])
+                hq = frames[ts, ys, xs]
             lq, _ = degrade_clip(hq, rng)
         if rng.random() < 0.5:  # horizontal flip
             hq, lq = hq[:, :, ::-1], lq[:, :, ::-1]
