@@ -5,9 +5,11 @@
   * attention: window attention grouped by window shape (tempo's) vs all windows padded to the longest
     and masked (one SDPA call), on one layer-sized input of the official 3B head layout,
   * memory: peak RSS of a fresh process restoring clips of increasing length (bounded by the chunk).
-Prints a markdown table (``--json`` for machine-readable). Example:
+``--checkpoint default`` (or a tempo .safetensors) times real weights instead (the embedded default restorer);
+``--device``/``--dtype`` as ``tempo restore``'s. Prints a markdown table (``--json`` for machine-readable). Example:
 
     python tools/bench_seedvr.py --threads 2 --frames 21 --lengths 9 36
+    python tools/bench_seedvr.py --checkpoint default --dtype bfloat16 --repeats 0   # no attention bench
 """
 from __future__ import annotations
 
@@ -26,19 +28,26 @@ from mmengine.config import Config
 REPO = Path(__file__).resolve().parents[1]
 
 
-def build(config: str):
+def build(config: str, checkpoint=None, device="cpu", dtype="float32"):
     import tempo.models.seedvr  # noqa: F401
+    from tempo.models.seedvr.precision import DTYPES
     from tempo.registry import MODELS
-    cfg = Config.fromfile(config)
-    return MODELS.build(cfg.get("restorer", None) or cfg.model).eval()  # configs with training hold `restorer`
+    if checkpoint:
+        from tempo.tasks.restore import load_restorer
+        model = load_restorer(None if checkpoint == "default" else checkpoint)[0]
+    else:
+        cfg = Config.fromfile(config)
+        model = MODELS.build(cfg.get("restorer", None) or cfg.model).eval()  # configs with training hold `restorer`
+    return model.to_runtime(device, DTYPES[dtype])
 
 
-def bench_restore(config, width, height, frames, chunk, overlap, tile, device):
-    model = build(config)
+def bench_restore(config, width, height, frames, chunk, overlap, tile, device, checkpoint=None, dtype="float32"):
+    model = build(config, checkpoint, device, dtype)
     clip = [np.random.default_rng(i).integers(0, 255, (height, width, 3), dtype=np.uint8) for i in range(frames)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n = sum(1 for _ in model.restore_frames(iter(clip), chunk=chunk, overlap=overlap, tile=tile))
-    return n / (time.perf_counter() - start)
+    # CPU seconds per frame too: on a shared machine the wall clock measures the neighbours as well
+    return n / (time.perf_counter() - start), (time.process_time() - cpu) / n
 
 
 def padded_masked_attention(q_vid, k_vid, v_vid, q_txt, k_txt, v_txt, grid, windows):
@@ -82,21 +91,22 @@ def bench_attention(grid, repeats):
     return res
 
 
-def _rss_child(config, width, height, frames, chunk, overlap, queue):
+def _rss_child(config, width, height, frames, chunk, overlap, queue, checkpoint=None, device="cpu", dtype="float32"):
     torch.set_num_threads(1)
-    model = build(config)
+    model = build(config, checkpoint, device, dtype)
     clip = (np.random.default_rng(i).integers(0, 255, (height, width, 3), dtype=np.uint8) for i in range(frames))
     for _ in model.restore_frames(clip, chunk=chunk, overlap=overlap):
         pass
     queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def bench_memory(config, width, height, lengths, chunk, overlap):
+def bench_memory(config, width, height, lengths, chunk, overlap, checkpoint=None, device="cpu", dtype="float32"):
     ctx = mp.get_context("spawn")
     out = {}
     for n in lengths:
         q = ctx.Queue()
-        p = ctx.Process(target=_rss_child, args=(config, width, height, n, chunk, overlap, q))
+        p = ctx.Process(target=_rss_child,
+                        args=(config, width, height, n, chunk, overlap, q, checkpoint, device, dtype))
         p.start()
         out[n] = q.get()
         p.join()
@@ -117,22 +127,27 @@ def main():
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    ap.add_argument("--checkpoint", default=None, help="tempo weights, or `default` for the embedded restorer")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    fps, cpu_s = bench_restore(args.config, args.width, args.height, args.frames, args.chunk, args.overlap,
+                               args.tile, args.device, args.checkpoint, args.dtype)
     results = {
-        "restore_fps": bench_restore(args.config, args.width, args.height, args.frames, args.chunk, args.overlap,
-                                     args.tile, args.device),
-        "attention_s": bench_attention(tuple(args.grid), args.repeats),
+        "restore_fps": fps, "restore_cpu_s_per_frame": cpu_s,
+        "attention_s": bench_attention(tuple(args.grid), args.repeats) if args.repeats > 0 else {},
         "peak_rss_mib_by_length": bench_memory(args.config, args.width, args.height, args.lengths, args.chunk,
-                                               args.overlap) if args.lengths else {},
+                                               args.overlap, args.checkpoint, args.device,
+                                               args.dtype) if args.lengths else {},
     }
     if args.json:
         print(json.dumps(results, indent=1))
         return
     print("| what | value |\n| --- | --- |")
-    print(f"| restore {args.width}x{args.height} | {results['restore_fps']:.2f} frames/s |")
+    what = f"restore {args.width}x{args.height} ({args.device}, {args.dtype})"
+    print(f"| {what} | {results['restore_fps']:.2f} frames/s ({cpu_s:.2f} CPU s/frame) |")
     for k, v in results["attention_s"].items():
         print(f"| window attention {k} {tuple(args.grid)} | {v * 1000:.0f} ms |")
     for n, v in results["peak_rss_mib_by_length"].items():

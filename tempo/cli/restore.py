@@ -9,6 +9,7 @@ input's content, the settings and the weights' content, so the same command agai
   tempo restore in.mp4 -o out.mp4
   tempo restore in.mp4 -o out.mp4 --checkpoint work_dirs/synth_tiny/final.safetensors --tile 256
   tempo restore in.mp4 --steps 4          # multi-step sampling (models trained with mode="flow")
+  tempo restore in.mp4 --device cuda      # on a GPU: bfloat16 there by default, as the official inference
 """
 from __future__ import annotations
 
@@ -44,13 +45,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--overlap", type=int, default=4, metavar="N", help="frames shared by chunks, blended (4)")
     parser.add_argument("--seed", type=int, default=None, help="noise seed (default: the model's own)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when available)")
+    parser.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16"],
+                        help="the networks' precision; bfloat16 as the official inference: the DiT under autocast, the "
+                        "VAE's weights cast; float16 only on CUDA (default: bfloat16 on CUDA, float32 on the CPU)")
     parser.add_argument("--codec", default="h264", choices=["h264", "mjpeg", "vp9", "ffv1"])
     parser.add_argument("--crf", type=int, default=18, help="quality for h264/vp9 (lower is better; 18)")
 
 
-def overrides(args, steps, dst: Path) -> dict:
+def overrides(args, steps, dst: Path, device: str | None = None, dtype: str | None = None) -> dict:
     """The flags as ``--cfg-options`` of ``pipelines/restore.py``: ``tempo restore`` runs that config."""
-    return {"SeedVRRestore.checkpoint": args.checkpoint and str(args.checkpoint),
+    return {"SeedVRRestore.device": device, "SeedVRRestore.dtype": dtype,
+            "SeedVRRestore.checkpoint": args.checkpoint and str(args.checkpoint),
             "SeedVRRestore.config": args.config and str(args.config), "SeedVRRestore.steps": steps,
             "SeedVRRestore.seed": args.seed, "SeedVRRestore.tile": args.tile,
             "SeedVRRestore.tile_overlap": args.tile_overlap, "SeedVRRestore.chunk": args.chunk,
@@ -60,6 +66,8 @@ def overrides(args, steps, dst: Path) -> dict:
 
 def run(args) -> int:
     from ..io import VideoReader
+    from ..models.seedvr.precision import resolve_dtype
+    from ..stages.complete import resolve_device
     from .pipelines import build, run_single
 
     if args.one_step and args.steps not in (None, 1):
@@ -69,6 +77,8 @@ def run(args) -> int:
         raise UsageError("--tile and --tile-overlap must be >= 0")
     if steps is not None and steps < 1:
         raise UsageError("--steps must be >= 1")
+    device = resolve_device(args.device)  # --device cuda without CUDA, --dtype float16 on the CPU: one line, no work
+    dtype = resolve_dtype(args.dtype, device)
     src = Path(args.input)
     dst = Path(args.output) if args.output else default_video_output(src, "restored", args.codec)
     if dst.resolve() == src.resolve():
@@ -80,18 +90,19 @@ def run(args) -> int:
         torch.set_num_threads(max(1, args.threads))
     num_frames = len(VideoReader(src))  # fails early, as one line, on a missing or broken input
     apply_model(args, "restore")  # --model NAME -> --checkpoint <its fetched folder>
-    pipeline = build("restore", overrides(args, steps, dst))
+    pipeline = build("restore", overrides(args, steps, dst, device, dtype))
     with progress_bar(f"restoring {src.name}", total=num_frames) as advance:
         # a bad checkpoint fails before any frame is decoded; from the cache, nothing is loaded
         ctx, cached = run_single(pipeline, src, preload=lambda stage: stage.restorer, on_frame=advance)
         if cached:
             advance(num_frames)
-    summary = {"input": str(src), "output": str(dst), **ctx["restore_summary"], "cached": cached}
+    summary = {"input": str(src), "output": str(dst), **ctx["restore_summary"], "device": device, "dtype": dtype,
+               "cached": cached}
     if args.json:
         print_json(summary)
     elif cached:
         print(f"wrote {dst}: {summary['frames']} frames, from the cache (restored before with these settings)")
     else:
         print(f"wrote {dst}: {summary['frames']} frames, {summary['frames_per_second']:.2f} frames/s "
-              f"({summary['steps']} step{'s' if summary['steps'] != 1 else ''})", file=sys.stdout)
+              f"({summary['steps']} step{'s' if summary['steps'] != 1 else ''}, {device}, {dtype})", file=sys.stdout)
     return 0

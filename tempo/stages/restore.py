@@ -22,12 +22,33 @@ def video_suffix(codec: str, container: str | None) -> str:
 
 class _SeedVR(Stage):
     def __init__(self, checkpoint=None, config=None, steps=None, seed=None, tile=512, tile_overlap=32, chunk=21,
-                 overlap=4, codec="h264", crf=18, container=None, **more):
+                 overlap=4, codec="h264", crf=18, container=None, device=None, dtype=None, **more):
         super().__init__(checkpoint=None if checkpoint is None else str(checkpoint),
                          config=None if config is None else str(config), steps=steps, seed=seed, tile=tile,
                          tile_overlap=tile_overlap, chunk=chunk, overlap=overlap, codec=codec, crf=crf,
-                         container=video_suffix(codec, container), **more)  # None and ".mp4" are one file type
+                         container=video_suffix(codec, container),  # None and ".mp4" are one file type
+                         device=device, dtype=dtype, **more)
         self._restorer = None
+
+    def runtime(self) -> tuple[str, str]:
+        """(device, dtype) resolved: None means CUDA when available, and there bfloat16 (the official's)."""
+        from ..models.seedvr.precision import resolve_dtype
+        from .complete import resolve_device
+
+        device = resolve_device(self.params["device"])
+        return device, resolve_dtype(self.params["dtype"], device)
+
+    def cache_key(self, input_fingerprint: str) -> str:
+        """The device does not change the result (beyond float noise); the precision does, and enters the key
+        unless float32, so the float32 results cached before --dtype existed are still found."""
+        from ..pipeline import stable_hash
+
+        params = {k: v for k, v in self.params.items() if k not in ("device", "dtype")}
+        dtype = self.runtime()[1]
+        if dtype != "float32":
+            params["dtype"] = dtype
+        return stable_hash({"input": input_fingerprint, "stage": self.stage_name(), "version": self.version,
+                            "params": params, "weights": self.weights_id()})
 
     def weights_id(self) -> str:
         from ..models.seedvr.official import is_official, official_files
@@ -48,7 +69,7 @@ class _SeedVR(Stage):
             from ..tasks.restore import load_restorer
 
             p = self.params
-            self._restorer = load_restorer(p["checkpoint"], p["config"], p["steps"], p["seed"])[0]
+            self._restorer = load_restorer(p["checkpoint"], p["config"], p["steps"], p["seed"], *self.runtime())[0]
         return self._restorer
 
     def restore(self, src, dst, on_frame=None) -> dict:

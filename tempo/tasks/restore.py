@@ -20,10 +20,12 @@ DEFAULT_WEIGHTS = WEIGHTS_DIR / "seedvr_synth.safetensors"
 DECODE_BATCH = 4  # frames decoded at a time; the restorer buffers its own chunk
 
 
-def load_restorer(checkpoint=None, config=None, steps: int | None = None, seed: int | None = None):
+def load_restorer(checkpoint=None, config=None, steps: int | None = None, seed: int | None = None,
+                  device: str | None = None, dtype: str | None = None):
     """(restorer, model config). ``checkpoint``: tempo safetensors weights (default: the embedded
     ``tempo/weights/seedvr_synth.safetensors``); ``config``: an mmengine config file whose ``restorer``
-    (or ``model``) describes the model, used instead of the JSON beside the weights."""
+    (or ``model``) describes the model, used instead of the JSON beside the weights. ``device`` (None: the CPU)
+    and ``dtype`` ("float32", "bfloat16", "float16"; None: float32): ``SeedVRRestorer.to_runtime``."""
     from ..models.seedvr.checkpoint import load_restorer as load
 
     model_cfg = None
@@ -56,6 +58,10 @@ def load_restorer(checkpoint=None, config=None, steps: int | None = None, seed: 
         restorer.steps = steps
     if seed is not None:
         restorer.seed = seed
+    if device is not None or dtype is not None:
+        from ..models.seedvr.precision import DTYPES
+
+        restorer.to_runtime(device or "cpu", DTYPES[dtype or "float32"])
     return restorer, model_cfg
 
 

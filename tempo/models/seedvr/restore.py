@@ -8,6 +8,7 @@ factor; condition = [LQ latent noised at the shifted condition timestep | ones];
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -41,6 +42,7 @@ class SeedVRRestorer(nn.Module):
         self.steps, self.cfg_scale, self.cfg_rescale = steps, cfg_scale, cfg_rescale
         self.cond_noise_scale, self.sample_posterior, self.seed = cond_noise_scale, sample_posterior, seed
         self.schedule = LerpSchedule()
+        self.dtype = torch.float32  # the networks' precision: to_runtime
         # residual=True (tempo's small models, not the official ones): the decoded clip is a correction added
         # to the degraded input (global residual learning, as DnCNN-style restorers do). A VAE trained here
         # for CPU-minutes cannot reproduce fine detail through its latent; a correction need not, and with the
@@ -60,37 +62,65 @@ class SeedVRRestorer(nn.Module):
         self.pos_emb = nn.Parameter(pos.float(), requires_grad=False)
         self.neg_emb = nn.Parameter(neg.float(), requires_grad=False)
 
+    def to_runtime(self, device="cpu", dtype: torch.dtype = torch.float32) -> "SeedVRRestorer":
+        """Run on ``device`` at ``dtype`` the way the official inference does: the VAE's weights (and its inputs)
+        cast to ``dtype``, the DiT's weights kept as loaded (float32) and run under ``torch.autocast(dtype)``.
+        The latents, noise and Euler arithmetic stay float32 (the official keeps the VAE's bfloat16 latents; the
+        sampler's few element-wise ops cost nothing either way and float32 keeps them exact)."""
+        self.to(device)
+        self.vae.to(dtype)
+        self.dtype = dtype
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return self.pos_emb.device
+
+    def _autocast(self, device: torch.device):
+        return nullcontext() if self.dtype == torch.float32 else torch.autocast(device.type, dtype=self.dtype)
+
+    @staticmethod
+    def _randn(shape, generator, like: torch.Tensor) -> torch.Tensor:
+        """Normal draws from the CPU ``generator``, then moved to ``like``'s device: one seed gives the same noise
+        on every device (a CUDA generator would draw other numbers than the CPU one)."""
+        return torch.randn(shape, generator=generator, dtype=like.dtype).to(like.device)
+
     # -- latents ------------------------------------------------------------------------------------
     def encode_latent(self, clip: torch.Tensor, generator=None) -> torch.Tensor:
         """(3, T, H, W) in [-1, 1], T = 4k+1, H, W multiples of 16 -> DiT latent (T', h, w, 16)."""
-        mean, logvar = self.vae.encode(clip[None], chunked=True)
+        vae_dtype = self.vae.decoder.conv_out.weight.dtype  # to_runtime's precision (official: VAE inputs cast too)
+        mean, logvar = (m.to(clip.dtype) for m in self.vae.encode(clip[None].to(vae_dtype), chunked=True))
         z = mean
         if self.sample_posterior:
-            z = mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+            z = mean + torch.exp(0.5 * logvar) * self._randn(mean.shape, generator, mean)
         return self.vae.to_dit_latent(z[0])
 
     def decode_latent(self, latent: torch.Tensor) -> torch.Tensor:
-        return self.vae.decode(self.vae.from_dit_latent(latent)[None], chunked=True)[0]
+        vae_dtype = self.vae.decoder.conv_out.weight.dtype
+        z = self.vae.from_dit_latent(latent).to(vae_dtype)
+        return self.vae.decode(z[None], chunked=True)[0].to(latent.dtype)
 
     def predict_v(self, x_t: torch.Tensor, cond: torch.Tensor, t, text: torch.Tensor) -> torch.Tensor:
         shape = x_t.shape
         vid = torch.cat([x_t, cond], dim=-1).reshape(-1, shape[-1] + cond.shape[-1])
-        t = torch.as_tensor(t, dtype=torch.float32).reshape(1)
-        out = self.dit(vid, text, torch.tensor([shape[:3]]), torch.tensor([[text.shape[0]]]), t)
-        return out.view(shape)
+        t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(1)
+        with self._autocast(x_t.device):
+            out = self.dit(vid, text, torch.tensor([shape[:3]]), torch.tensor([[text.shape[0]]]), t)
+        return out.view(shape).to(x_t.dtype)  # the sampler stays in the latents' precision (float32)
 
     def condition(self, lq_latent: torch.Tensor, generator=None) -> torch.Tensor:
         cond_t = condition_timestep(self.cond_noise_scale, lq_latent.shape)
-        noise = torch.randn(lq_latent.shape, generator=generator, dtype=lq_latent.dtype)
+        noise = self._randn(lq_latent.shape, generator, lq_latent)
         return sr_condition(lq_latent, noise, cond_t, self.schedule)
 
     # -- one clip -----------------------------------------------------------------------------------
     @torch.no_grad()
     def restore_clip(self, clip: torch.Tensor) -> torch.Tensor:
-        """(T, H, W, 3) float in [0, 1] -> restored (T, H, W, 3) in [0, 1]; any T, H, W."""
+        """(T, H, W, 3) float in [0, 1] -> restored (T, H, W, 3) in [0, 1] on the CPU; any T, H, W. Runs on the
+        restorer's device (``to_runtime``); the random draws come from a CPU generator (``_randn``)."""
         t, h, w, _ = clip.shape
         generator = torch.Generator().manual_seed(self.seed)
-        x = clip.permute(3, 0, 1, 2) * 2 - 1  # (3, T, H, W) in [-1, 1]
+        x = clip.to(self.device).permute(3, 0, 1, 2) * 2 - 1  # (3, T, H, W) in [-1, 1]
         pad_t = (-(t - 1)) % self.vae.temporal_factor
         if pad_t:
             x = torch.cat([x, x[:, -1:].expand(-1, pad_t, -1, -1)], dim=1)
@@ -99,16 +129,17 @@ class SeedVRRestorer(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
         lq = self.encode_latent(x, generator)
         cond = self.condition(lq, generator)
-        noise = torch.randn(lq.shape, generator=generator, dtype=lq.dtype)
+        noise = self._randn(lq.shape, generator, lq)
 
         def model(x_t, step_t, _i):
             return guided(lambda: self.predict_v(x_t, cond, step_t, self.pos_emb),
                           lambda: self.predict_v(x_t, cond, step_t, self.neg_emb), self.cfg_scale, self.cfg_rescale)
 
-        latent = euler_sample(noise, model, uniform_trailing_timesteps(self.steps), self.schedule)
+        timesteps = uniform_trailing_timesteps(self.steps).to(noise.device)  # CPU arange: the same on every device
+        latent = euler_sample(noise, model, timesteps, self.schedule)
         out = self.decode_latent(latent)
         out = (out + x if self.residual else out)[:, :t, :h, :w]
-        return ((out.clamp(-1, 1) + 1) / 2).permute(1, 2, 3, 0)
+        return ((out.clamp(-1, 1) + 1) / 2).permute(1, 2, 3, 0).cpu()
 
     # -- whole videos -------------------------------------------------------------------------------
     def restore_frames(self, frames: Iterable[np.ndarray], chunk: int = 21, overlap: int = 4,

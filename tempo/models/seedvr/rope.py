@@ -43,7 +43,8 @@ class WindowRoPE(nn.Module):
     def _angles(self, pos_t, pos_h, pos_w):
         """(N,) positions per axis -> (N, 6*n_freq) angles, each frequency repeated for its pair."""
         f = self.rope.freqs.float()
-        parts = [torch.repeat_interleave(p.float()[:, None] * f[None], 2, dim=-1) for p in (pos_t, pos_h, pos_w)]
+        parts = [torch.repeat_interleave(p.to(f.device).float()[:, None] * f[None], 2, dim=-1)
+                 for p in (pos_t, pos_h, pos_w)]
         return torch.cat(parts, dim=-1)
 
     def video_angles(self, shape_thw, txt_len: int, device=None) -> torch.Tensor:
@@ -68,13 +69,15 @@ class WindowRoPE(nn.Module):
 
     @staticmethod
     def rotate(x: torch.Tensor, angles) -> torch.Tensor:
-        """x (..., N, heads, head_dim); angles (N, r) with r <= head_dim, or ``cos_sin(angles)``."""
+        """x (..., N, heads, head_dim); angles (N, r) with r <= head_dim, or ``cos_sin(angles)``. Rotates in at
+        least float32 and returns x's dtype, as the official rotary code does for bfloat16 q/k."""
         if angles is None:
             return x
         cos, sin = angles if isinstance(angles, tuple) else WindowRoPE.cos_sin(angles)
         r = cos.shape[-1]
-        cos, sin = cos.to(x.dtype), sin.to(x.dtype)
-        head, rest = x[..., :r], x[..., r:]
+        acc = torch.promote_types(x.dtype, torch.float32)
+        cos, sin, xf = cos.to(acc), sin.to(acc), x.to(acc)
+        head, rest = xf[..., :r], xf[..., r:]
         pairs = head.unflatten(-1, (-1, 2))
         rot_half = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
-        return torch.cat((head * cos + rot_half * sin, rest), dim=-1)
+        return torch.cat((head * cos + rot_half * sin, rest), dim=-1).to(x.dtype)
