@@ -6,6 +6,8 @@ num_layers = 4
 restorer = dict(
     dit=dict(vid_in_channels=12 + 12 + 1, vid_out_channels=12),
     vae=dict(_delete_=True, type="SpaceToDepthLatent", factor=2),
+    # per-pixel filtering the 4x4-pixel tokens cannot do: 3 convs at full resolution (tempo.models.seedvr.pixel_refiner)
+    refiner=dict(type="PixelRefiner", channels=32, layers=3),
 )
 model = dict(restorer=restorer, kl_weight=0.0)
 max_iters = 40000
