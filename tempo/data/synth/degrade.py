@@ -12,7 +12,8 @@ _CHAIN_ORDER = ["blur", "downscale", "gaussian_noise", "poisson_noise", "jpeg", 
 CONTAINER_CRF = 18  # the degraded file's own x264 quality when "h264" is not one of its degradations
 
 
-def _sample_op(kind: str, rng) -> dict:
+def sample_op(kind: str, rng) -> dict:
+    """The parameters of one degradation step of ``kind``, drawn as ``tempo synth`` draws them."""
     if kind == "gaussian_noise":
         return {"type": kind, "sigma": round(float(rng.uniform(5, 30)), 2)}
     if kind == "poisson_noise":  # photons at full white: fewer photons, more shot noise
@@ -32,12 +33,12 @@ def sample_chain(rng) -> tuple:
     """(kind, ordered list of ops)."""
     kind = KINDS[int(rng.integers(len(KINDS)))]
     if kind != "mix":
-        return kind, [_sample_op(kind, rng)]
+        return kind, [sample_op(kind, rng)]
     pool = [k for k in _CHAIN_ORDER if k != "poisson_noise" or rng.random() < 0.5]
     pool = [k for k in pool if k != "gaussian_noise" or "poisson_noise" not in pool]  # one noise model
     n = int(rng.integers(2, 5))
     picked = set(rng.choice(pool, size=min(n, len(pool)), replace=False).tolist())
-    return kind, [_sample_op(k, rng) for k in _CHAIN_ORDER if k in picked]
+    return kind, [sample_op(k, rng) for k in _CHAIN_ORDER if k in picked]
 
 
 def output_crf(ops: list) -> int:

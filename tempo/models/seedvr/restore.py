@@ -32,10 +32,13 @@ class SeedVRRestorer(nn.Module):
 
     def __init__(self, dit: dict | nn.Module, vae: dict | nn.Module, txt_len: int = 8, txt_in_dim: int | None = None,
                  steps: int = 1, cfg_scale: float = 1.0, cfg_rescale: float = 0.0, cond_noise_scale: float = 0.0,
-                 sample_posterior: bool = True, seed: int = 0, residual: bool = False):
+                 sample_posterior: bool = True, seed: int = 0, residual: bool = False, refiner: dict | None = None):
         super().__init__()
         self.dit = MODELS.build(dit) if isinstance(dit, dict) else dit
         self.vae = MODELS.build(vae) if isinstance(vae, dict) else vae
+        # refiner: a full-resolution head reading (restored, degraded) frames (PixelRefiner; tempo's small
+        # models only). None keeps the module out of the state dict, so older checkpoints load unchanged.
+        self.refiner = MODELS.build(refiner) if isinstance(refiner, dict) else refiner
         txt_in_dim = txt_in_dim or self.dit.txt_in.in_features
         self.pos_emb = nn.Parameter(torch.zeros(txt_len, txt_in_dim))
         self.neg_emb = nn.Parameter(torch.zeros(txt_len, txt_in_dim))
@@ -138,7 +141,10 @@ class SeedVRRestorer(nn.Module):
         timesteps = uniform_trailing_timesteps(self.steps).to(noise.device)  # CPU arange: the same on every device
         latent = euler_sample(noise, model, timesteps, self.schedule)
         out = self.decode_latent(latent)
-        out = (out + x if self.residual else out)[:, :t, :h, :w]
+        out = out + x if self.residual else out
+        if self.refiner is not None:
+            out = self.refiner(out, x)
+        out = out[:, :t, :h, :w]
         return ((out.clamp(-1, 1) + 1) / 2).permute(1, 2, 3, 0).cpu()
 
     # -- whole videos -------------------------------------------------------------------------------

@@ -51,6 +51,36 @@ def real_footage(names=("bikes.mp4", "bigbuckbunny.mp4")) -> list[str]:
     return [str(root / n) for n in names if (root / n).is_file()]
 
 
+def bundled_photos() -> list[str]:
+    """Natural photographs that installed packages ship (scikit-learn's china/flower, matplotlib's Grace
+    Hopper, gradio's examples): real camera pictures to pan into training clips (``pan_clip``)."""
+    import importlib.util
+
+    found = []
+    for package, folder in (("sklearn", "datasets/images"), ("matplotlib", "mpl-data/sample_data"),
+                            ("gradio", "media_assets/images"), ("gradio", "test_data")):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(spec.submodule_search_locations[0]) / folder
+            found += sorted(str(p) for p in root.glob("*.jp*g") if p.stat().st_size > 15_000)
+    return found
+
+
+def pan_clip(image: np.ndarray, n: int, crop: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """``n`` frames of a camera panning over a still ``image`` (H, W, 3) at a random scale (0.5-1x) and a random
+    whole-pixel velocity (-2..2 px per frame each way), ``crop`` (h, w) each — still photos as moving footage."""
+    import cv2
+
+    scale = float(rng.uniform(0.5, 1.0))
+    h0, w0 = image.shape[:2]
+    img = cv2.resize(image, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+    vy, vx = (int(v) for v in rng.integers(-2, 3, 2))
+    ch, cw = min(crop[0], img.shape[0] - abs(vy) * (n - 1)), min(crop[1], img.shape[1] - abs(vx) * (n - 1))
+    y0 = int(rng.integers(0, img.shape[0] - ch - abs(vy) * (n - 1) + 1)) + (abs(vy) * (n - 1) if vy < 0 else 0)
+    x0 = int(rng.integers(0, img.shape[1] - cw - abs(vx) * (n - 1) + 1)) + (abs(vx) * (n - 1) if vx < 0 else 0)
+    return np.stack([img[y0 + vy * t: y0 + vy * t + ch, x0 + vx * t: x0 + vx * t + cw] for t in range(n)])
+
+
 def _to_model(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float() / 127.5 - 1
 
@@ -62,7 +92,8 @@ class SeedVRPairs(TorchDataset):
     pairs are small files read per item."""
 
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
-                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None):
+                 crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None,
+                 photos=(), photos_default=False):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
         # real_fraction: the chance an item comes from real footage. None = by source count, where 120 synth
         # pairs against 2 real videos make 98 % of the items synthetic.
@@ -74,6 +105,8 @@ class SeedVRPairs(TorchDataset):
             self.pairs = [(Path(synth_dir) / r["clean"], Path(synth_dir) / r["degraded"])
                           for r in doc["clips"].values() if r["subset"] == SUBSETS[split]]
         self.videos = [Path(v) for v in videos] + [Path(v) for v in (real_footage() if real_footage_default else [])]
+        # photos: still pictures panned into clips (pan_clip); they count as real footage
+        self.videos += [Path(p) for p in photos] + [Path(p) for p in (bundled_photos() if photos_default else [])]
         self._real_cache: dict[Path, np.ndarray] = {}
         if not self.pairs and not self.videos:
             raise ValueError("no training videos: give synth_dir and/or videos")
@@ -82,6 +115,12 @@ class SeedVRPairs(TorchDataset):
         return self.length
 
     def _real_frames(self, path: Path) -> np.ndarray:
+        """(T, H, W, 3) frames of a video, or (H, W, 3) of a photo."""
+        if path not in self._real_cache and path.suffix.lower() in (".jpg", ".jpeg", ".png"):
+            from PIL import Image
+
+            with Image.open(path) as im:
+                self._real_cache[path] = np.asarray(im.convert("RGB"))
         if path not in self._real_cache:
             from tempo.io import VideoReader
 
@@ -114,21 +153,59 @@ class SeedVRPairs(TorchDataset):
             lq = bad_r.get_frames(idx_)[:, ys, xs]
         else:
             frames = self._real_frames(self.videos[k - len(self.pairs)])
-            ts, ys, xs = self._window(rng, *frames.shape[:3])
-            hq = frames[ts, ys, xs]
+            if frames.ndim == 3:  # a photo
+                hq = pan_clip(frames, self.clip_len, self.crop, rng)
+            else:
+                ts, ys, xs = self._window(rng, *frames.shape[:3])
+                hq = frames[ts, ys, xs]
             lq, _ = degrade_clip(hq, rng)
         if rng.random() < 0.5:  # horizontal flip
             hq, lq = hq[:, :, ::-1], lq[:, :, ::-1]
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
 
 
+# Evaluation kinds: the synth generator's single-degradation kinds, and the issue's "noise + H.264 together"
+# (the synth "mix" is a random 2-4 step chain, too varied to score as one type).
+EVAL_KINDS = ("gaussian_noise", "poisson_noise", "blur", "downscale", "jpeg", "h264", "noise_h264")
+
+
+def chain_of_kind(kind: str, rng: np.random.Generator) -> list[dict]:
+    """The ops of one degradation chain of ``kind`` (one of ``EVAL_KINDS``), parameters drawn as ``tempo synth``
+    draws them."""
+    from tempo.data.synth import degrade
+
+    if kind == "noise_h264":
+        return [degrade.sample_op("gaussian_noise", rng), degrade.sample_op("h264", rng)]
+    return [degrade.sample_op(kind, rng)]
+
+
+def degrade_clip_exact(frames: np.ndarray, ops: list[dict], rng: np.random.Generator, fps) -> np.ndarray:
+    """Apply ``ops`` to (T, H, W, 3) uint8 frames with a real x264 encode/decode for an ``h264`` step (what a
+    held-out set must score; training crops stand JPEG in for it). Even H and W are expected (yuv420)."""
+    import tempfile
+
+    from tempo.data.synth import degrade
+    from tempo.io import VideoReader, write_video
+
+    seed = int(rng.integers(2**31))
+    pixel_ops = [op for op in ops if op["type"] != "h264"]
+    out = np.stack([degrade.apply(f, pixel_ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
+    h264 = [op for op in ops if op["type"] == "h264"]
+    if h264:
+        with tempfile.TemporaryDirectory(prefix="tempo-h264-") as tmp:
+            path = write_video(Path(tmp) / "clip.mp4", list(out), fps, codec="h264", crf=h264[0]["crf"])
+            out = VideoReader(str(path)).get_frames(list(range(len(out))))
+    return out
+
+
 def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subset="testing", starts=None,
-                         widths=None) -> Path:
+                         widths=None, kinds=None) -> Path:
     """Held-out evaluation pairs from real clips in ``tempo synth --task restore`` layout (clean/, degraded/,
-    annotations/restore.json), degraded with one sampled chain per clip (H.264 stood in for by JPEG; both
-    files written with the lossless ffv1 codec so the container adds nothing). ``starts``: first frame of each
-    clip (default 0), so one video can give several clips; ``widths``: a decode width per video (else
-    ``width`` for all; None keeps the size). Returns ``out_dir``."""
+    annotations/restore.json), both files written with the lossless ffv1 codec so the container adds nothing.
+    ``kinds``: the degradation type of each clip (``EVAL_KINDS``; H.264 is a real x264 encode); None samples one
+    chain per clip as training does (H.264 stood in for by JPEG). ``starts``: first frame of each clip (default
+    0), so one video can give several clips; ``widths``: a decode width per video (else ``width`` for all; None
+    keeps the size). Clips are cropped to even sizes. Returns ``out_dir``."""
     from tempo.io import VideoReader, write_video
 
     out = Path(out_dir)
@@ -139,14 +216,23 @@ def write_degraded_pairs(videos, out_dir, clip_len=33, width=None, seed=0, subse
         first = min(int(starts[i]) if starts else 0, len(reader) - 1)
         n = min(len(reader) - first, clip_len)
         hq = reader.get_frames(list(range(first, first + n)))
+        hq = hq[:, : hq.shape[1] // 2 * 2, : hq.shape[2] // 2 * 2]
         rng = np.random.default_rng((seed, i))
-        lq, kind = degrade_clip(hq, rng)
-        vid = f"real_{i:02d}_{Path(path).stem}"
+        if kinds is None:
+            lq, kind = degrade_clip(hq, rng)
+            ops = None
+        else:
+            kind = kinds[i]
+            ops = chain_of_kind(kind, rng)
+            lq = degrade_clip_exact(hq, ops, rng, reader.fps)
+        vid = f"real_{i:02d}_{Path(path).stem}" + (f"_{kind}" if kinds is not None else "")
         for sub, frames in (("clean", hq), ("degraded", lq)):
             write_video(out / sub / f"{vid}.mkv", list(frames), reader.fps, codec="ffv1")
         clips[vid] = {"subset": subset, "clean": f"clean/{vid}.mkv", "degraded": f"degraded/{vid}.mkv",
                       "fps": reader.fps, "num_frames": n, "width": int(hq.shape[2]), "height": int(hq.shape[1]),
-                      "kind": kind, "source": str(path)}
+                      "kind": kind, "source": str(path), "first_frame": first}
+        if ops is not None:
+            clips[vid]["ops"] = ops
     (out / "annotations").mkdir(parents=True, exist_ok=True)
     (out / "annotations" / "restore.json").write_text(json.dumps({"version": "tempo-real-1", "clips": clips},
                                                                  indent=2))

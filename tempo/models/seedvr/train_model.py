@@ -77,6 +77,8 @@ class SeedVRTrainer(BaseModel):
         out = r.vae.decode(r.vae.from_dit_latent(x0)[None])[0]
         if r.residual:  # the decoder predicts a correction of the degraded clip (see SeedVRRestorer)
             out = out + lq
+        if r.refiner is not None:
+            out = r.refiner(out, lq)
         losses["loss_pixel"] = self.pixel_weight * F.l1_loss(out, hq)
         if self.latent_weight > 0:
             losses["loss_latent"] = self.latent_weight * F.mse_loss(x0, r.vae.to_dit_latent(mean_hq[0]).detach())

@@ -1,0 +1,48 @@
+"""The fixed space-to-depth latent of the CPU-trainable SeedVR config (issue #23)."""
+import torch
+from mmengine.config import Config
+
+import tempo.models.seedvr  # noqa: F401  (registers the modules)
+import tempo.models.seedvr.train_model  # noqa: F401
+from tempo.models.seedvr import SpaceToDepthLatent
+from tempo.registry import MODELS
+
+
+def test_fold_is_lossless_and_matches_the_dit_layout():
+    vae = SpaceToDepthLatent(factor=2)
+    x = torch.rand(1, 3, 5, 8, 12) * 2 - 1
+    mean, logvar = vae.encode(x)
+    assert mean.shape == (1, 12, 5, 4, 6) and float(logvar.max()) == -30.0
+    torch.testing.assert_close(vae.decode(mean), x)
+    torch.testing.assert_close(vae.from_dit_latent(vae.to_dit_latent(mean[0])), mean[0])
+    # an image in, an image out
+    torch.testing.assert_close(vae.decode(vae.encode(x[:, :, 0])[0], image=True), x[:, :, 0])
+
+
+def test_untrained_restorer_is_the_identity_and_one_step_trains():
+    cfg = Config.fromfile("configs/seedvr/synth_s2d.py")
+    model = MODELS.build(cfg.model.to_dict())
+    clip = torch.rand(5, 32, 32, 3)
+    torch.testing.assert_close(model.restorer.restore_clip(clip), clip)
+    lq = [torch.rand(3, 5, 32, 32) * 2 - 1]
+    losses = model(lq, [x * 0.5 for x in lq])
+    sum(losses.values()).backward()
+    assert model.restorer.vae.decoder.conv_out.weight.grad.abs().sum() > 0  # the zeroed head learns first
+
+
+def test_pixel_refiner_starts_as_a_no_op_then_learns_from_the_degraded_frames():
+    from tempo.models.seedvr import PixelRefiner
+
+    torch.manual_seed(0)
+    head = PixelRefiner(channels=8, layers=3)
+    restored, degraded = torch.rand(3, 4, 16, 20) * 2 - 1, torch.rand(3, 4, 16, 20) * 2 - 1
+    torch.testing.assert_close(head(restored, degraded), restored)  # zero last conv: adding it changes nothing
+    cfg = Config.fromfile("configs/seedvr/synth_s2d.py")
+    model = MODELS.build(cfg.model.to_dict())
+    assert model.restorer.refiner is not None
+    lq = [torch.rand(3, 5, 32, 32) * 2 - 1]
+    sum(model(lq, [x * 0.5 for x in lq]).values()).backward()
+    assert model.restorer.refiner.net[-1].weight.grad.abs().sum() > 0
+    # a model without a refiner has no refiner keys: earlier checkpoints and the official ones load unchanged
+    plain = MODELS.build(Config.fromfile("configs/seedvr/synth_tiny.py").restorer.to_dict())
+    assert not any(k.startswith("refiner") for k in plain.state_dict())
