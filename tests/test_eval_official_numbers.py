@@ -87,7 +87,7 @@ def test_evaluate_detect_cli_tie_break_and_thresholds(tmp_path, parity_dir, caps
     # the default order is the portable one, and the printed numbers say which order they use
     seen = {}
 
-    def fake_evaluate(*args):
+    def fake_evaluate(*args, **kwargs):
         seen["tie_break"] = args[-1]
         return {**result, "tie_break": args[-1]}
 

@@ -95,7 +95,7 @@ def _class_ids(gt_doc, model_classes) -> dict:
 
 def run(args) -> int:
     result = evaluate(args.data, args.split, args.ann, args.feat_dir, args.checkpoint, args.config, args.tiou,
-                      args.tie_break, args.dtype)
+                      args.tie_break, dtype=args.dtype)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
