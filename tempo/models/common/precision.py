@@ -34,9 +34,10 @@ def resolve_dtype(name: str | None, device: str, gpu_default: str = "float32") -
     return name
 
 
-def autocast(device, dtype: str | None):
-    """``torch.autocast`` at ``dtype`` on ``device``'s type; float32 (or None): no context at all, so the float32 path
-    is exactly the code that ran before precisions existed."""
-    if dtype in (None, "float32"):
+def autocast(device, dtype):
+    """``torch.autocast`` at ``dtype`` (a name of ``DTYPES`` or a torch dtype) on ``device``'s type; float32 (or
+    None): no context at all, so the float32 path is exactly the code that ran before precisions existed."""
+    torch_dtype = DTYPES[dtype] if isinstance(dtype, str) else dtype
+    if torch_dtype in (None, torch.float32):
         return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=DTYPES[dtype])
+    return torch.autocast(torch.device(device).type, dtype=torch_dtype)

@@ -8,7 +8,6 @@ factor; condition = [LQ latent noised at the shifted condition timestep | ones];
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -16,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tempo.models.common.precision import autocast
 from tempo.registry import MODELS
 
 from .sampler import (LerpSchedule, condition_timestep, euler_sample, guided, sr_condition,
@@ -79,9 +79,6 @@ class SeedVRRestorer(nn.Module):
     def device(self) -> torch.device:
         return self.pos_emb.device
 
-    def _autocast(self, device: torch.device):
-        return nullcontext() if self.dtype == torch.float32 else torch.autocast(device.type, dtype=self.dtype)
-
     @staticmethod
     def _randn(shape, generator, like: torch.Tensor) -> torch.Tensor:
         """Normal draws from the CPU ``generator``, then moved to ``like``'s device: one seed gives the same noise
@@ -107,7 +104,7 @@ class SeedVRRestorer(nn.Module):
         shape = x_t.shape
         vid = torch.cat([x_t, cond], dim=-1).reshape(-1, shape[-1] + cond.shape[-1])
         t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(1)
-        with self._autocast(x_t.device):
+        with autocast(x_t.device, self.dtype):
             out = self.dit(vid, text, torch.tensor([shape[:3]]), torch.tensor([[text.shape[0]]]), t)
         return out.view(shape).to(x_t.dtype)  # the sampler stays in the latents' precision (float32)
 

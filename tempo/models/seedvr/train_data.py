@@ -35,9 +35,15 @@ def degrade_clip(frames: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
     kind, ops = degrade.sample_chain(rng)
     ops = [{"type": "jpeg", "quality": jpeg_quality_for_crf(op["crf"])} if op["type"] == "h264" else op
            for op in ops]
+    return _apply_per_frame(frames, ops, rng), kind
+
+
+def _apply_per_frame(frames: np.ndarray, ops: list[dict], rng: np.random.Generator) -> np.ndarray:
+    """``ops`` on every frame, with new noise per frame from one seed drawn from ``rng``."""
+    from tempo.data.synth import degrade
+
     seed = int(rng.integers(2**31))
-    out = np.stack([degrade.apply(f, ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
-    return out, kind
+    return np.stack([degrade.apply(f, ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
 
 
 def real_footage(names=("bikes.mp4", "bigbuckbunny.mp4")) -> list[str]:
@@ -184,12 +190,9 @@ def degrade_clip_exact(frames: np.ndarray, ops: list[dict], rng: np.random.Gener
     held-out set must score; training crops stand JPEG in for it). Even H and W are expected (yuv420)."""
     import tempfile
 
-    from tempo.data.synth import degrade
     from tempo.io import VideoReader, write_video
 
-    seed = int(rng.integers(2**31))
-    pixel_ops = [op for op in ops if op["type"] != "h264"]
-    out = np.stack([degrade.apply(f, pixel_ops, np.random.default_rng([seed, i])) for i, f in enumerate(frames)])
+    out = _apply_per_frame(frames, [op for op in ops if op["type"] != "h264"], rng)
     h264 = [op for op in ops if op["type"] == "h264"]
     if h264:
         with tempfile.TemporaryDirectory(prefix="tempo-h264-") as tmp:
