@@ -19,7 +19,6 @@ from tempo.registry import DATASETS
 from .bank import CaptionBank
 from .frames import cached_frames, split_jobs
 from .instances import InstanceTable, action_coverage, instance_table, pair_labels
-from .object_maps import flip_map, object_map
 from .semantics import from_ids
 from .sampling import KIND_HARD, KIND_POSITIVE, window_captions
 
@@ -43,18 +42,15 @@ class TextClipWindowDataset(Dataset):
         positives, randoms: captions per window (each positive brings its hard negatives).
         training: random windows, captions and mirror flips; else a fixed draw per item (repeatable metrics).
         workers: processes that render missing frames.
-        object_grid: > 0 adds the dense labels of the window's middle frame on a grid of this size
-            (``object_maps``; the network's last map is ``input_size / 16``).
     """
 
     def __init__(self, sources, bank, cache_dir="data/text_clip_frames", input_size: int = 96,
                  clip_frames: int = 8, window_frames: int = 16, stride: int = 4, window_step: int = 1,
                  positives: int = 2, randoms: int = 2, training: bool = False, hflip_prob: float = 0.5,
-                 workers: int = 1, max_videos: int | None = None, object_grid: int = 0):
+                 workers: int = 1, max_videos: int | None = None):
         self.input_size, self.clip_frames = int(input_size), int(clip_frames)
         self.window_frames, self.stride, self.window_step = int(window_frames), int(stride), max(int(window_step), 1)
         self.positives, self.randoms, self.training = int(positives), int(randoms), bool(training)
-        self.object_grid = int(object_grid)
         self.hflip_prob = float(hflip_prob) if training else 0.0
         jobs = []
         for src in ([sources] if isinstance(sources, dict) else sources):
@@ -67,7 +63,6 @@ class TextClipWindowDataset(Dataset):
         from tempo.data.synth.seeding import scene_plan
 
         plans = [scene_plan(j) for j in jobs]
-        self.plans = plans if self.object_grid else None
         self.fps = [float(p.fps) for p in plans]
         self.tables = [instance_table(p) for p in plans]
         self.frames = cached_frames(jobs, self.input_size, cache_dir, workers)
@@ -111,14 +106,9 @@ class TextClipWindowDataset(Dataset):
         sems, kinds = window_captions(table, centre[0], rng, self.pool, self.positives, self.randoms)
         known = self.bank.contains(sems)  # a small (test) bank covers fewer meanings
         sems, kinds = sems[known], kinds[known]
-        item = {"clip": torch.from_numpy(np.ascontiguousarray(clip)), "sems": sems, "kinds": kinds,
+        return {"clip": torch.from_numpy(np.ascontiguousarray(clip)), "sems": sems, "kinds": kinds,
                 "text": self.bank.embeddings(sems), "table": table.as_arrays(), "centre": centre, "full": full,
                 "actions": action_coverage(table, centre[0]).astype(np.float32)}
-        if self.object_grid:
-            middle = window * self.stride + self.window_frames // 2
-            cover, labels = object_map(self.plans[video], middle, self.object_grid)
-            item["cover"], item["objects"] = flip_map(cover, labels) if flip else (cover, labels)
-        return item
 
 
 @FUNCTIONS.register_module()
@@ -133,11 +123,7 @@ def text_clip_collate(items: list) -> dict:
         k = len(it["sems"])
         own[b, start:start + k] = np.isin(it["kinds"], (KIND_POSITIVE, KIND_HARD))
         start += k
-    batch = {"clips": torch.stack([it["clip"] for it in items]),
-             "text": torch.from_numpy(np.concatenate([it["text"] for it in items])),
-             "labels": torch.from_numpy(labels), "own": torch.from_numpy(own),
-             "actions": torch.from_numpy(np.stack([it["actions"] for it in items]))}
-    if "objects" in items[0]:
-        batch["cover"] = torch.from_numpy(np.stack([it["cover"] for it in items]))
-        batch["objects"] = torch.from_numpy(np.stack([it["objects"] for it in items]))
-    return batch
+    return {"clips": torch.stack([it["clip"] for it in items]),
+            "text": torch.from_numpy(np.concatenate([it["text"] for it in items])),
+            "labels": torch.from_numpy(labels), "own": torch.from_numpy(own),
+            "actions": torch.from_numpy(np.stack([it["actions"] for it in items]))}

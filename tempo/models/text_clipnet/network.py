@@ -44,11 +44,7 @@ class TextClipNetwork(nn.Module):
                 "num_actions": self.num_actions}
 
     def pooled(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(self.body(x))
-
-    @staticmethod
-    def pool(h: torch.Tensor) -> torch.Tensor:
-        """The body's last map (B, C, T, H, W) -> (B, 2C): mean and max over time and space."""
+        h = self.body(x)
         return torch.cat([h.mean(dim=(2, 3, 4)), h.amax(dim=(2, 3, 4))], dim=1)
 
     def embed_video(self, x: torch.Tensor) -> torch.Tensor:
