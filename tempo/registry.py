@@ -35,14 +35,14 @@ class TempoRegistry(Registry):
 MODELS = TempoRegistry("tempo model", scope="tempo", locations=[
     "tempo.models.tridet", "tempo.models.bam_detr", "tempo.models.seedvr", "tempo.models.seedvr.train_model",
     "tempo.models.onion_peel", "tempo.models.onion_peel.train_model", "tempo.models.action_clipnet",
-    "tempo.models.text_clipnet"])
+    "tempo.models.text_clipnet", "tempo.models.object_match"])
 BACKBONES = TempoRegistry("tempo backbone", scope="tempo", locations=["tempo.features"])
 TEXT_ENCODERS = TempoRegistry("tempo text encoder", scope="tempo", locations=["tempo.features"])
 STAGES = TempoRegistry("tempo stage", scope="tempo", locations=["tempo.pipeline", "tempo.features", "tempo.stages"])
 DATASETS = TempoRegistry("tempo dataset", scope="tempo", locations=[
     "tempo.data.detection_dataset", "tempo.data.grounding_dataset", "tempo.data.concat",
     "tempo.models.onion_peel.train_data", "tempo.models.seedvr.train_data", "tempo.models.action_clipnet",
-    "tempo.models.text_clipnet"])
+    "tempo.models.text_clipnet", "tempo.models.object_match"])
 
 
 def check_types(cfg, path, registry: TempoRegistry):

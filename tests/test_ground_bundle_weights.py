@@ -13,8 +13,12 @@ def test_bundle_for_other_textclipnet_weights_is_refused(tmp_path):
     bundle = tmp_path / "grounder.safetensors"
     shutil.copy(DEFAULT_GROUNDER, bundle)
     meta = json.loads(DEFAULT_GROUNDER.with_suffix(".json").read_text())
-    assert meta["video_features"]["backbone"] == "TextClipNet" and meta["video_features"]["weights_id"]
+    backbone = meta["video_features"]["backbone"]
+    assert "TextClipNet" in (backbone, *(backbone.get("backbones", []) if isinstance(backbone, dict) else []))
+    assert meta["video_features"]["weights_id"]
     shutil.copy(DEFAULT_GROUNDER.with_suffix(".json"), bundle.with_suffix(".json"))
+    for extra in DEFAULT_GROUNDER.parent.glob("object_query_parser_synth.*"):  # the object stage's parser, if used
+        shutil.copy(extra, tmp_path / extra.name)
     MomentSearch(bundle)  # as shipped: accepted
     meta["video_features"]["weights_id"] = "file:" + "0" * 40
     bundle.with_suffix(".json").write_text(json.dumps(meta))

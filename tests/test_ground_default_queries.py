@@ -8,7 +8,9 @@ import pytest
 
 from tempo.data.synth.seeding import jobs_for, rng_for, scene_plan
 from tempo.data.synth.writers.ground import queries_of
+from tempo.features.object_slots import ObjectSlots
 from tempo.features.text_clipnet import TextClipNet, TextClipText, centered_rows
+from tempo.models.object_match.slots import video_slot_rows
 from tempo.models.text_clipnet.frames import render_video
 from tempo.tasks.ground import MomentSearch
 
@@ -20,20 +22,34 @@ def overlaps(moment, windows) -> bool:
     return any(moment.start < e and s < moment.end for s, e in windows)
 
 
+def default_rows(search, plan) -> np.ndarray:
+    """The rows the default indexes: TextClipNet's, then (with the object stage) the object slots of full-size frames."""
+    backbone = TextClipNet()
+    rows = centered_rows(backbone, render_video(plan, backbone.input_size), plan.fps)
+    if search.object_match is None:
+        return rows
+    slots = ObjectSlots()
+    frames = render_video(plan, slots.input_size)
+    return np.concatenate([rows, video_slot_rows(slots.model["segmenter"], slots.model["recogniser"], frames,
+                                                 plan.fps)], 1)
+
+
 @pytest.fixture(scope="module")
 def scene():
     search = MomentSearch()  # the embedded default
     job = [j for j in jobs_for("ground", "small", 1, "-") if j.split == "test"][SCENE]
     plan = scene_plan(job)
-    backbone = TextClipNet()
-    search.add_clip("scene", centered_rows(backbone, render_video(plan, backbone.input_size), plan.fps),
-                    plan.duration)
+    search.add_clip("scene", default_rows(search, plan), plan.duration)
     return search, queries_of(plan, rng_for(job, "caption"))
 
 
 def test_the_default_reads_text_aligned_rows_and_the_aligned_query_token():
     search = MomentSearch()
-    assert search.video_cfg["backbone"] == "TextClipNet" and search.video_cfg["layout"] == "centered"
+    backbone = search.video_cfg["backbone"]
+    if isinstance(backbone, dict):  # the object stage's slots stacked after the embedding
+        assert backbone == {"type": "Stack", "backbones": ["TextClipNet", "ObjectSlots"]} and search.object_match
+        backbone = backbone["backbones"][0]
+    assert backbone == "TextClipNet" and search.video_cfg["layout"] == "centered"
     assert search.video_cfg["clip_len"] <= 0.5  # sub-second rows
     tokens = search.encode_query("the red square spins")
     assert tokens.shape[1] == search.model.bam.input_txt_proj[0].LayerNorm.normalized_shape[0]

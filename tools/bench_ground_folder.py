@@ -40,8 +40,9 @@ def main(argv=None) -> int:
     search = make_search(args.head, device=args.device, prefilter_candidates=args.prefilter_candidates)
     if args.head_batch:
         rank = search._rank
-        search._rank = lambda candidates, text: rank(candidates, text, batch_size=args.head_batch)
-    dim = build_backbone({"type": search.video_cfg["backbone"]}).feature_dim
+        search._rank = lambda candidates, text, **kw: rank(candidates, text, batch_size=args.head_batch, **kw)
+    spec = search.video_cfg["backbone"]  # a name, or a config (the default's Stack: embedding + object slots)
+    dim = build_backbone(spec if isinstance(spec, dict) else {"type": spec}).feature_dim
     rows = int(np.ceil(args.seconds / search.video_cfg["clip_len"]))
     rng = np.random.default_rng(0)
     query = "the small red triangle spins clockwise"

@@ -9,6 +9,10 @@ Steps (each skipped when its output exists, so a stopped run resumes):
    training), then TextClipNet rows in the ``centered`` layout (``<data>/features/video/<vid>.npz``), exactly as
    ``tempo ground`` extracts them from a video, and the query tokens (``TextClipText.encode_query_tokens``:
    aligned sentence token + MiniLM words) per query (``<data>/features/text/qid<qid>.npz``).
+   With ``--objects`` also the object stage's slot rows (``ObjectSlots``: the bundled segmenter and recogniser on
+   frames rendered at 224 px, ``<data>/features/slots/<vid>.npz``) and each query's parse (the bundled
+   ``QueryParser``, ``<data>/features/parse/qid<qid>.npy``); the head then reads three match columns after the
+   embedding (``configs/bam_detr/synth_objects.py``; ``--init-bundle`` starts it from the shipped text-only bundle).
 3. ``tools/train.py configs/bam_detr/synth_textclip.py`` (``--time-budget`` fits the epochs to the seconds given;
    ``--resume`` goes on from the work dir's last checkpoint).
 4. The bundle ``tempo/weights/bam_detr_synth.safetensors`` (float16, ≤ 30 MB) + ``.json``.
@@ -89,6 +93,90 @@ def ensure_video_features(data: Path, jobs: dict, frames_cache: str, workers: in
         write_features(out, feature_id(job), rows.astype(np.float32), meta)
 
 
+_STAGE = {}  # per worker process: the object stage's networks, loaded once
+
+
+def _slot_job(args) -> str:
+    import torch
+
+    from tempo.data.synth.seeding import scene_plan
+    from tempo.features.object_slots import ObjectSlots
+    from tempo.features.output import write_features
+    from tempo.models.object_match.slots import video_slot_rows
+    from tempo.models.text_clipnet.frames import render_video
+
+    job, out = args
+    torch.set_num_threads(1)
+    if "model" not in _STAGE:
+        _STAGE["model"] = ObjectSlots().model
+    plan = scene_plan(job)
+    frames = render_video(plan, ObjectSlots.input_size)
+    rows = video_slot_rows(_STAGE["model"]["segmenter"], _STAGE["model"]["recogniser"], frames, float(plan.fps))
+    meta = {"layout": "centered", "backbone": "ObjectSlots", "fps": float(plan.fps), "clip_len": 4 / plan.fps,
+            "num_frames": 16, "feat_stride": 4, "source": "frames rendered from the scene plan"}
+    write_features(out, feature_id(job), rows.astype(np.float32), meta)
+    return feature_id(job)
+
+
+def ensure_object_slots(data: Path, jobs: dict, workers: int) -> None:
+    """The object stage's slot rows (``ObjectSlots``, the bundled segmenter + recogniser) per training video, from
+    frames rendered at full size: ``<data>/features/slots/<vid>.npz``, on the rows' grid of TextClipNet."""
+    import multiprocessing
+
+    from tempo.progress import track
+
+    out = data / "features" / "slots"
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(j, out) for split_jobs in jobs.values() for j in split_jobs
+            if not (out / f"{feature_id(j)}.npz").is_file()]
+    if not todo:
+        return
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for _ in track(pool.imap_unordered(_slot_job, todo), f"object slots of {len(todo)} videos", total=len(todo)):
+            pass
+
+
+def ensure_query_parses(data: Path) -> None:
+    """Each query's parse (the bundled ``QueryParser``): ``<data>/features/parse/qid<qid>.npy``."""
+    from tempo.models.object_match.parse import QueryParse
+    from tempo.tasks.object_query import BUNDLED_QUERY_PARSER
+
+    out = data / "features" / "parse"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [json.loads(line) for split in SPLITS for line in open(data / f"{split}.jsonl")]
+    rows = [r for r in rows if not (out / f"qid{r['qid']}.npy").is_file()]
+    if not rows:
+        return
+    parse = QueryParse(BUNDLED_QUERY_PARSER)
+    for start in range(0, len(rows), 512):
+        batch = rows[start:start + 512]
+        for r, vec in zip(batch, parse([r["query"] for r in batch])):
+            np.save(out / f"qid{r['qid']}.npy", vec.astype(np.float32))
+
+
+def widened_bundle_checkpoint(work_dir: Path, columns: int) -> Path:
+    """The shipped text-only grounder as an mmengine checkpoint whose input takes ``columns`` more video columns
+    (between the embedding and the 2 TEF columns), with zero weights: training starts exactly where it ended."""
+    import torch
+    from safetensors.torch import load_file
+
+    from tempo.tasks.ground import DEFAULT_GROUNDER
+
+    bundle = json.loads(DEFAULT_GROUNDER.with_suffix(".json").read_text())
+    if bundle.get("object_match"):
+        raise SystemExit(f"{DEFAULT_GROUNDER} already reads object match columns; restore the text-only bundle first")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(DEFAULT_GROUNDER)).items()}
+    ln, proj = "bam.input_vid_proj.0.LayerNorm", "bam.input_vid_proj.0.net.1.weight"
+    at = state[proj].shape[1] - 2  # the TEF columns stay last
+    state[proj] = torch.cat([state[proj][:, :at], torch.zeros(len(state[proj]), columns), state[proj][:, at:]], 1)
+    for key, fill in ((f"{ln}.weight", 1.0), (f"{ln}.bias", 0.0)):
+        state[key] = torch.cat([state[key][:at], torch.full((columns,), fill), state[key][at:]])
+    out = work_dir / "init_from_bundle.pth"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": state, "meta": {"source": str(DEFAULT_GROUNDER.name), "added_columns": columns}}, out)
+    return out
+
+
 def ensure_text_features(data: Path, max_tokens: int = 32) -> None:
     from tempo.features.text_clipnet import TextClipText
     from tempo.progress import track
@@ -106,22 +194,30 @@ def ensure_text_features(data: Path, max_tokens: int = 32) -> None:
             np.savez(out / f"qid{r['qid']}.npz", last_hidden_state=tokens)
 
 
-def data_overrides(data: Path) -> list:
+def data_overrides(data: Path, objects: bool = False) -> list:
     """--cfg-options pointing the config's data paths at ``data``."""
     d = str(data)
     common = [f"v_feat_dirs=['{d}/features/video']", f"t_feat_dir={d}/features/text"]
+    if objects:
+        common += [f"object_match.slots={d}/features/slots", f"object_match.parse={d}/features/parse"]
     out = []
     for loader, split in (("train_dataloader", "train"), ("val_dataloader", "val"), ("test_dataloader", "val")):
         out += [f"{loader}.dataset.{c}" for c in common] + [f"{loader}.dataset.ann_file={d}/{split}.jsonl"]
     return out + [f"val_evaluator.ann_file={d}/val.jsonl", f"test_evaluator.ann_file={d}/val.jsonl"]
 
 
-def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_on: str) -> dict:
+def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_on: str,
+                    objects: bool = False) -> dict:
     from tempo.features.base import file_weights_id
     from tempo.features.text_clipnet import BUNDLED_WEIGHTS
+    from tempo.tasks.object_query import BUNDLED_QUERY_PARSER
 
-    return {"model": model_cfg,
-            "video_features": {"backbone": "TextClipNet", "layout": "centered", "fps": float(backbone_cfg["fps"]),
+    extra, backbone = {}, "TextClipNet"
+    if objects:  # the object stage's slots after the TextClipNet rows, made into match columns per query
+        backbone = {"type": "Stack", "backbones": ["TextClipNet", "ObjectSlots"]}
+        extra = {"object_match": {"parser": BUNDLED_QUERY_PARSER.name, "aligned_dims": int(backbone_cfg["embed_dim"])}}
+    return {"model": model_cfg, **extra,
+            "video_features": {"backbone": backbone, "layout": "centered", "fps": float(backbone_cfg["fps"]),
                                "num_frames": int(backbone_cfg["window_frames"]), "stride": int(backbone_cfg["stride"]),
                                "clip_len": int(backbone_cfg["stride"]) / float(backbone_cfg["fps"]),
                                "weights_id": file_weights_id(BUNDLED_WEIGHTS)},
@@ -170,6 +266,10 @@ def main(argv=None) -> int:
     parser.add_argument("--cfg-options", nargs="*", default=[])
     parser.add_argument("--skip-train", action="store_true", help="bundle the work dir's final weights as they are")
     parser.add_argument("--only-data", action="store_true", help="stop after building the training data")
+    parser.add_argument("--objects", action="store_true",
+                        help="with the object stage: its slot rows and query parses, three match columns per row")
+    parser.add_argument("--init-bundle", action="store_true",
+                        help="with --objects: start from the shipped text-only grounder, its input widened")
     args = parser.parse_args(argv)
     data = Path(args.data)
 
@@ -177,6 +277,9 @@ def main(argv=None) -> int:
     jobs = ensure_annotations(data, args.preset, args.train_seeds, args.val_seed)
     ensure_video_features(data, jobs, args.frames_cache, args.workers)
     ensure_text_features(data)
+    if args.objects:
+        ensure_object_slots(data, jobs, args.workers)
+        ensure_query_parses(data)
     print(f"data ready in {time.time() - t0:.0f} s")
     if args.only_data:
         return 0
@@ -185,7 +288,12 @@ def main(argv=None) -> int:
         cmd = [sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", args.work_dir]
         cmd += ["--time-budget", str(args.time_budget)] if args.time_budget else []
         cmd += ["--resume"] if args.resume else []
-        subprocess.run(cmd + ["--cfg-options", *data_overrides(data), *args.cfg_options], check=True)
+        if args.init_bundle and not args.resume:
+            from tempo.models.object_match.match import MATCH_COLUMNS
+
+            init = widened_bundle_checkpoint(Path(args.work_dir), MATCH_COLUMNS)
+            args.cfg_options = [f"load_from={init}", *args.cfg_options]
+        subprocess.run(cmd + ["--cfg-options", *data_overrides(data, args.objects), *args.cfg_options], check=True)
 
     from mmengine.config import Config
 
@@ -195,7 +303,8 @@ def main(argv=None) -> int:
     model_cfg = json.loads(weights.with_name("final.json").read_text())
     seeds = " ".join(map(str, args.train_seeds))
     bundle = bundle_metadata(model_cfg, TextClipNet().config, cfg.max_v_l,
-                             f"tempo synth --task ground --preset {args.preset}, train splits of seeds {seeds}")
+                             f"tempo synth --task ground --preset {args.preset}, train splits of seeds {seeds}",
+                             args.objects)
     write_bundle(weights, bundle)
     metrics = evaluate_seeds(args.eval_seeds, args.eval_scenes, args.preset)
     out = Path(str(ROOT / "tempo/weights/bam_detr_synth.metrics.json"))

@@ -82,7 +82,7 @@ class GroundingFeatureDataset(Dataset):
     def __init__(self, ann_file, v_feat_dirs, t_feat_dir, q_feat_type="last_hidden_state", max_q_l=32,
                  max_v_l=75, clip_len=2.0, max_windows=5, use_tef=True, normalize_v=True, normalize_t=True,
                  load_labels=True, v_feat_key="features", seed=None, saliency_from_windows=False,
-                 feat_scale=None):
+                 feat_scale=None, object_match=None):
         self.ann_file = Path(ann_file)
         self.v_feat_dirs = [Path(d) for d in ([v_feat_dirs] if isinstance(v_feat_dirs, (str, Path)) else v_feat_dirs)]
         self.t_feat_dir = Path(t_feat_dir)
@@ -99,6 +99,9 @@ class GroundingFeatureDataset(Dataset):
         self.feat_scale = None if feat_scale is None else np.load(feat_scale).astype(np.float32)
         if self.feat_scale is not None and len(self.v_feat_dirs) != 1:
             raise ValueError("feat_scale needs exactly one video feature folder")
+        # {"slots": dir, "parse": dir}: the object stage's slot rows (<vid>.npz) and query parses (qid<qid>.npy)
+        # become 3 query match columns after the video blocks (not normalised: they are probabilities)
+        self.object_match = {k: Path(v) for k, v in object_match.items()} if object_match else None
         self.rng = random.Random(seed) if seed is not None else random
         if not self.ann_file.is_file():
             raise InputError(str(self.ann_file), "annotation file not found")
@@ -115,13 +118,18 @@ class GroundingFeatureDataset(Dataset):
                 return folder / (stem + ext)
         raise InputError(str(folder / stem), "feature file (.npz/.npy) not found")
 
-    def video_features(self, vid) -> torch.Tensor:
+    def video_features(self, vid, qid=None) -> torch.Tensor:
         blocks = []
         for folder in self.v_feat_dirs:
             x = _load_array(self._find(folder, str(vid)), self.v_feat_key)[:self.max_v_l].astype(np.float32)
             if self.feat_scale is not None:
                 x = x / self.feat_scale
             blocks.append(l2_normalize(x) if self.normalize_v else x)
+        if self.object_match is not None:
+            from tempo.models.object_match.match import match_columns
+
+            slots = _load_array(self._find(self.object_match["slots"], str(vid)), "features")[:self.max_v_l]
+            blocks.append(match_columns(slots, np.load(self._find(self.object_match["parse"], f"qid{qid}"))))
         n = min(len(b) for b in blocks)
         feats = torch.from_numpy(np.concatenate([b[:n] for b in blocks], 1))
         return torch.cat([feats, tef(n)], 1) if self.use_tef else feats
@@ -133,7 +141,8 @@ class GroundingFeatureDataset(Dataset):
 
     def __getitem__(self, index):
         meta = self.data[index]
-        item = {"meta": meta, "src_vid": self.video_features(meta["vid"]), "src_txt": self.text_features(meta["qid"])}
+        item = {"meta": meta, "src_vid": self.video_features(meta["vid"], meta["qid"]),
+                "src_txt": self.text_features(meta["qid"])}
         if self.load_labels:
             n = len(item["src_vid"])
             item["span_labels"] = span_labels(meta["relevant_windows"], n, self.clip_len, self.max_windows, self.rng)

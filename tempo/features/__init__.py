@@ -5,8 +5,8 @@ mmaction2 itself is only imported when an mmaction backbone is built.
 """
 # importing registers the backbones and encoders
 from . import (  # noqa: F401
-    action_clipnet, clip, efficientnet, i3d, mmaction_adapter, motion, slowfast_clip, stack, text, text_clipnet,
-    two_stream,
+    action_clipnet, clip, efficientnet, i3d, mmaction_adapter, motion, object_slots, slowfast_clip, stack, text,
+    text_clipnet, two_stream,
 )
 from .base import Backbone, ClipBackbone, FrameBackbone
 from .extract import FeatureConfig, extract_video

@@ -72,6 +72,12 @@ class MomentSearch:
         check_video_weights(self.video_cfg, checkpoint or DEFAULT_GROUNDER)
         self.text_cfg = {"encoder": "MiniLM", "tokens": True, "max_tokens": 32, **self.bundle.get("text", {})}
         self.window_clips = int(self.bundle.get("window_clips", WINDOW_CLIPS))  # rows per head window
+        self.object_match = None
+        if self.bundle.get("object_match"):  # rows = [embedding | object slots]: match columns per query
+            from .object_query import ObjectQueryMatch
+
+            self.object_match = ObjectQueryMatch(self.bundle["object_match"], checkpoint or DEFAULT_GROUNDER)
+            getattr(self.model, "bam", self.model).feature_blocks = (self.object_match.aligned_dims,)
         self.prefilter_candidates = prefilter_candidates
         self._text_encoder = None
         self.prefilter_info: dict | None = None  # the pre-filter's .json when one ships with the checkpoint
@@ -116,12 +122,16 @@ class MomentSearch:
         from .prefilter import SegmentProjection
 
         backbone = self.video_cfg["backbone"]  # a name, or a config dict (SlowFastCLIP: never aligned with text)
+        if isinstance(backbone, dict) and backbone.get("type") == "Stack" and self.bundle.get("object_match"):
+            backbone = backbone["backbones"][0]  # the embedding in front of the object slots
         if not isinstance(backbone, str) or ALIGNED_ENCODERS.get(backbone) != self.text_cfg["encoder"]:
             return None
         clip_len = float(self.video_cfg["clip_len"])
         self.prefilter_info = {"segment_seconds": clip_len, "aligned": True,  # one segment per row
                                "text_encoder": self.text_cfg["encoder"], "backbone": self.video_cfg["backbone"]}
-        return SegmentProjection(None, int(self.bundle["model"]["model"]["v_feat_dim"]) - 2).eval()
+        dims = (self.bundle["object_match"]["aligned_dims"] if self.bundle.get("object_match")
+                else int(self.bundle["model"]["model"]["v_feat_dim"]) - 2)
+        return SegmentProjection(None, int(dims)).eval()
 
     # ------------------------------------------------------------------ indexing
     def feature_spec(self) -> dict:
@@ -177,6 +187,8 @@ class MomentSearch:
         if index is None or key in index:
             return
         feats = self.clips[key]
+        if self.object_match is not None:  # only the embedding is aligned with the query
+            feats = feats[:, :self.object_match.aligned_dims]
         dim = len(self._prefilter_model.mean)  # the projection's input dims
         if feats.ndim != 2 or feats.shape[1] != dim:
             log.warning("pre-filter off: clip features have %s dims, it expects %d", feats.shape[1:], dim)
@@ -220,7 +232,8 @@ class MomentSearch:
         if not clips:
             return []
         text = self.encode_query(query)
-        return self._rank(self._prefilter(query, clips, prefilter_candidates), text)
+        parse = self.object_match.parse(query) if self.object_match is not None else None
+        return self._rank(self._prefilter(query, clips, prefilter_candidates), text, parse=parse)
 
     def moments_from(self, candidates: list, top_k: int, durations: dict | None = None,
                      threshold: float | None = None) -> list[Moment]:
@@ -236,11 +249,18 @@ class MomentSearch:
         moments.sort(key=lambda m: -m.score)
         return moments[:top_k]
 
-    def _rank(self, candidates: list, text: np.ndarray, batch_size: int = HEAD_BATCH) -> list:
+    def head_rows(self, clip: str, parse: np.ndarray | None = None) -> np.ndarray:
+        """What the head reads of an indexed clip (with the object stage: the query's match columns added)."""
+        if self.object_match is None:
+            return self.clips[clip]
+        return self.object_match.head_rows(self.clips[clip], parse)
+
+    def _rank(self, candidates: list, text: np.ndarray, batch_size: int = HEAD_BATCH, parse=None) -> list:
         """The head over ``candidates`` (windows of several clips per forward): their window moments."""
         from ..models.bam_detr.predict import window_candidates
 
-        rows = window_candidates(self.model, [self.clips[c] for c in candidates], text, self.video_cfg["clip_len"],
+        videos = [self.head_rows(c, parse) for c in candidates]
+        rows = window_candidates(self.model, videos, text, self.video_cfg["clip_len"],
                                  window_clips=self.window_clips, batch_size=batch_size,
                                  durations=[self.durations[c] for c in candidates])
         return [(clip, np.asarray(r, np.float64).reshape(-1, 3)) for clip, r in zip(candidates, rows)]

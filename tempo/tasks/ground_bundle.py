@@ -151,7 +151,9 @@ def check_video_weights(video_cfg: dict, bundle_path) -> None:
     weights: rows of another TextClipNet mean something else to the head, and would only lower the quality
     silently."""
     wanted = video_cfg.get("weights_id")
-    if not wanted or video_cfg.get("backbone") != "TextClipNet":
+    backbone = video_cfg.get("backbone")
+    parts = backbone.get("backbones") or [] if isinstance(backbone, dict) and backbone.get("type") == "Stack" else []
+    if not wanted or "TextClipNet" not in [backbone, *parts]:  # a stack: its TextClipNet part (the bundled one)
         return
     from ..features.base import file_weights_id, weights_file
     from ..features.text_clipnet import BUNDLED_WEIGHTS

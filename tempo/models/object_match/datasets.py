@@ -1,0 +1,156 @@
+"""mmengine datasets of the object stage, rendered from the scene plans on the fly (no video files, no cache):
+each item is one scene with a few frames or row windows drawn by a generator keyed on (epoch-free) item index,
+so a dataset is the same every run; the collate functions concatenate the items' frames or objects."""
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import torch
+from mmengine.registry import FUNCTIONS
+from torch.utils.data import Dataset
+
+from tempo.data.synth.render import SceneRenderer
+from tempo.data.synth.seeding import scene_plan
+from tempo.registry import DATASETS
+
+from .labels import FACTORS, HEADS
+from .samples import STRIDE, segmentation_sample, window_objects
+
+
+def _jobs(sources: list) -> list:
+    from tempo.models.text_clipnet.frames import split_jobs
+
+    return [j for s in sources for j in split_jobs(s.get("preset", "small"), int(s["seed"]), s["split"])]
+
+
+class _SceneDataset(Dataset):
+    def __init__(self, sources, per_scene: int = 4, repeats: int = 1, seed: int = 0):
+        self.jobs = _jobs(sources)
+        self.per_scene, self.repeats, self.seed = int(per_scene), int(repeats), int(seed)
+
+    def __len__(self) -> int:
+        return len(self.jobs) * self.repeats
+
+    def _scene(self, idx: int):
+        job = self.jobs[idx % len(self.jobs)]
+        return SceneRenderer(scene_plan(job)), np.random.default_rng([self.seed, idx])
+
+    @property
+    def metainfo(self) -> dict:
+        return {}
+
+
+@DATASETS.register_module()
+class ForegroundDataset(_SceneDataset):
+    """Items: ``per_scene`` random frames of one scene and their half-resolution object masks."""
+
+    def __getitem__(self, idx: int) -> dict:
+        renderer, rng = self._scene(idx)
+        picks = rng.choice(renderer.plan.num_frames, self.per_scene, replace=False)
+        frames, masks = zip(*(segmentation_sample(renderer, int(i)) for i in picks))
+        return {"frames": np.stack(frames), "masks": np.stack(masks)}
+
+
+@DATASETS.register_module()
+class ObjectWindowDataset(_SceneDataset):
+    """Items: the blobs of ``per_scene`` random row windows of one scene, found by the ``ForegroundNet`` of
+    ``segmenter`` (a tempo checkpoint), their crops and labels."""
+
+    def __init__(self, sources, segmenter: str, per_scene: int = 3, repeats: int = 1, seed: int = 0):
+        super().__init__(sources, per_scene, repeats, seed)
+        self.segmenter = segmenter
+
+    @functools.cached_property
+    def net(self):
+        from .export import load_stage_model
+
+        torch.set_num_threads(1)
+        return load_stage_model(self.segmenter).network.eval()
+
+    def __getitem__(self, idx: int) -> dict:
+        renderer, rng = self._scene(idx)
+        rows = -(-renderer.plan.num_frames // STRIDE)
+        out = [window_objects(renderer, self.net, int(r)) for r in rng.choice(rows, self.per_scene, replace=False)]
+        return {"crops": np.concatenate([c for c, _ in out]), "labels": np.concatenate([l for _, l in out])}
+
+
+@DATASETS.register_module()
+class ObjectSampleDataset(Dataset):
+    """The samples of ``ObjectWindowDataset`` made once (``python -m tempo.models.object_match.cache``), memory-mapped;
+    training flips crops left-right with the labels that flip with them (moves and turns; every shape and texture is
+    mirror-symmetric)."""
+
+    def __init__(self, cache_dir, training: bool = False, seed: int = 0):
+        from pathlib import Path
+
+        self.crops = np.load(Path(cache_dir) / "crops.npy", mmap_mode="r")
+        self.labels = np.load(Path(cache_dir) / "labels.npy")
+        self.training = bool(training)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, idx: int) -> dict:
+        crops, labels = np.array(self.crops[idx:idx + 1]), self.labels[idx:idx + 1].copy()
+        if self.training and np.random.random() < 0.5:
+            crops = np.ascontiguousarray(crops[:, :, :, ::-1])
+            labels[:, -1] = [MIRRORED_ACTIONS.get(a, a) for a in labels[:, -1]]
+        return {"crops": crops, "labels": labels}
+
+    @property
+    def metainfo(self) -> dict:
+        return {}
+
+
+def _mirrored_actions() -> dict:
+    names = HEADS["action"]
+    pairs = [("move_left", "move_right"), ("rotate_cw", "rotate_ccw")]
+    out = {}
+    for a, b in pairs:
+        out[names.index(a)], out[names.index(b)] = names.index(b), names.index(a)
+    return out
+
+
+MIRRORED_ACTIONS = _mirrored_actions()
+
+
+@DATASETS.register_module()
+class QueryParseDataset(Dataset):
+    """Grounding queries (jsonl rows with ``described`` and ``action``) and their MiniLM sentence embeddings
+    (``bank``: an .npz of ``qid`` and ``embedding``, made by ``python -m tempo.models.object_match.query_bank``)."""
+
+    def __init__(self, ann_file, bank):
+        rows = [json.loads(line) for line in open(ann_file)]
+        data = np.load(bank)
+        index = {int(q): i for i, q in enumerate(data["qid"])}
+        self.embeddings = data["embedding"][[index[r["qid"]] for r in rows]].astype(np.float32)
+        self.targets = np.stack([query_targets(r) for r in rows])
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, idx: int) -> dict:
+        return {"embedding": self.embeddings[idx], "targets": self.targets[idx]}
+
+    @property
+    def metainfo(self) -> dict:
+        return {}
+
+
+def query_targets(row: dict) -> np.ndarray:
+    """Per factor the described value's index, or len(values) for "not said"; then the action's index."""
+    described = row["described"]
+    ids = [FACTORS[k].index(described[k]) if k in described else len(FACTORS[k]) for k in FACTORS]
+    return np.asarray(ids + [HEADS["action"].index(row["action"])], np.int64)
+
+
+@FUNCTIONS.register_module()
+def object_stage_collate(items: list) -> dict:
+    return {k: torch.from_numpy(np.concatenate([it[k] for it in items])) for k in items[0]}
+
+
+@FUNCTIONS.register_module()
+def query_parse_collate(items: list) -> dict:
+    return {k: torch.from_numpy(np.stack([it[k] for it in items])) for k in items[0]}
