@@ -214,3 +214,21 @@ param_scheduler = []
     assert _tool("train").main([str(cfg), "--work-dir", str(tmp_path / "wd")]) == 0
     trainer = load_stage_model(tmp_path / "wd" / "final.safetensors")
     assert type(trainer).__name__ == {"foreground": "ForegroundTrainer", "objects": "ObjectClipTrainer"}[which]
+
+
+def test_search_rows_get_the_query_columns_and_refuse_rows_without_slots():
+    from tempo.models.object_match.slots import SLOTS_DIM
+    from tempo.tasks.object_query import BUNDLED_QUERY_PARSER, ObjectQueryMatch
+
+    match = ObjectQueryMatch({"parser": str(BUNDLED_QUERY_PARSER), "aligned_dims": 4}, BUNDLED_QUERY_PARSER)
+    rows = np.zeros((3, 4 + SLOTS_DIM), np.float32)
+    rows[:, :4] = 0.5
+    rows[1, 4:4 + SLOT_DIM] = _slot("square", "blue", "small", "striped", "rotate_cw")
+    parse = match.parse("a small blue square spins clockwise")
+    out = match.head_rows(rows, parse)
+    assert out.shape == (3, 4 + MATCH_COLUMNS)
+    np.testing.assert_array_equal(out[:, :4], rows[:, :4])
+    assert out[1, 4] > 0.9 and out[0, 4] == out[2, 4] == 0.0
+    assert match.head_rows(rows, match.parse("a big red circle grows"))[1, 4] < 0.01
+    with pytest.raises(ValueError, match="object slot dims"):
+        match.head_rows(rows[:, :4], parse)

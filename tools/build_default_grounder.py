@@ -93,6 +93,14 @@ def ensure_video_features(data: Path, jobs: dict, frames_cache: str, workers: in
         write_features(out, feature_id(job), rows.astype(np.float32), meta)
 
 
+def queries_without(data: Path, kind: str, suffix: str) -> tuple:
+    """``<data>/features/<kind>`` (made if missing) and the annotation rows that have no ``qid<qid><suffix>`` there."""
+    out = data / "features" / kind
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [json.loads(line) for split in SPLITS for line in open(data / f"{split}.jsonl")]
+    return out, [r for r in rows if not (out / f"qid{r['qid']}{suffix}").is_file()]
+
+
 _STAGE = {}  # per worker process: the object stage's networks, loaded once
 
 
@@ -141,10 +149,7 @@ def ensure_query_parses(data: Path) -> None:
     from tempo.models.object_match.parse import QueryParse
     from tempo.tasks.object_query import BUNDLED_QUERY_PARSER
 
-    out = data / "features" / "parse"
-    out.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for split in SPLITS for line in open(data / f"{split}.jsonl")]
-    rows = [r for r in rows if not (out / f"qid{r['qid']}.npy").is_file()]
+    out, rows = queries_without(data, "parse", ".npy")
     if not rows:
         return
     parse = QueryParse(BUNDLED_QUERY_PARSER)
@@ -181,10 +186,7 @@ def ensure_text_features(data: Path, max_tokens: int = 32) -> None:
     from tempo.features.text_clipnet import TextClipText
     from tempo.progress import track
 
-    out = data / "features" / "text"
-    out.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for split in SPLITS for line in open(data / f"{split}.jsonl")]
-    rows = [r for r in rows if not (out / f"qid{r['qid']}.npz").is_file()]
+    out, rows = queries_without(data, "text", ".npz")
     if not rows:
         return
     encoder = TextClipText()

@@ -34,5 +34,10 @@ class ObjectQueryMatch:
     def head_rows(self, features: np.ndarray, parse: np.ndarray) -> np.ndarray:
         from ..models.object_match.match import match_columns
 
+        from ..models.object_match.slots import SLOTS_DIM
+
         feats = np.asarray(features, np.float32)
+        if feats.shape[1] != self.aligned_dims + SLOTS_DIM:
+            raise ValueError(f"rows of {feats.shape[1]} dims; this grounder reads {self.aligned_dims} embedding dims "
+                             f"followed by {SLOTS_DIM} object slot dims (index the clips with its own backbone)")
         return np.concatenate([feats[:, :self.aligned_dims], match_columns(feats[:, self.aligned_dims:], parse)], 1)
