@@ -232,3 +232,11 @@ def test_search_rows_get_the_query_columns_and_refuse_rows_without_slots():
     assert match.head_rows(rows, match.parse("a big red circle grows"))[1, 4] < 0.01
     with pytest.raises(ValueError, match="object slot dims"):
         match.head_rows(rows[:, :4], parse)
+
+
+def test_a_query_parser_path_to_other_weights_is_one_clear_error():
+    from tempo.errors import InputError
+    from tempo.models.object_match.parse import QueryParse
+
+    with pytest.raises(InputError, match="not a QueryParser"):
+        QueryParse(WEIGHTS / "object_foreground_synth.safetensors")

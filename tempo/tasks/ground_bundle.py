@@ -152,7 +152,7 @@ def check_video_weights(video_cfg: dict, bundle_path) -> None:
     silently."""
     wanted = video_cfg.get("weights_id")
     backbone = video_cfg.get("backbone")
-    parts = backbone.get("backbones") or [] if isinstance(backbone, dict) and backbone.get("type") == "Stack" else []
+    parts = (backbone.get("backbones") or []) if isinstance(backbone, dict) and backbone.get("type") == "Stack" else []
     if not wanted or "TextClipNet" not in [backbone, *parts]:  # a stack: its TextClipNet part (the bundled one)
         return
     from ..features.base import file_weights_id, weights_file

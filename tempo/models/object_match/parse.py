@@ -13,8 +13,14 @@ class QueryParse:
 
         from .export import load_stage_model
 
+        from tempo.errors import InputError
+
+        from .query_parser import QueryParser
+
         self.checkpoint = checkpoint
         self.network = load_stage_model(checkpoint).network
+        if not isinstance(self.network, QueryParser):
+            raise InputError(checkpoint, f"not a QueryParser checkpoint ({type(self.network).__name__})")
         self.minilm = MiniLM(minilm_dir)
 
     def __call__(self, texts: list) -> np.ndarray:
