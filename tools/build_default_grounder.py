@@ -217,7 +217,10 @@ def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_o
     extra, backbone = {}, "TextClipNet"
     if objects:  # the object stage's slots after the TextClipNet rows, made into match columns per query
         backbone = {"type": "Stack", "backbones": ["TextClipNet", "ObjectSlots"]}
-        extra = {"object_match": {"parser": BUNDLED_QUERY_PARSER.name, "aligned_dims": int(backbone_cfg["embed_dim"])}}
+        from tempo.features.object_slots import ObjectSlots
+
+        extra = {"object_match": {"parser": BUNDLED_QUERY_PARSER.name, "aligned_dims": int(backbone_cfg["embed_dim"]),
+                                  "slots_weights_id": ObjectSlots().weights_id()}}
     return {"model": model_cfg, **extra,
             "video_features": {"backbone": backbone, "layout": "centered", "fps": float(backbone_cfg["fps"]),
                                "num_frames": int(backbone_cfg["window_frames"]), "stride": int(backbone_cfg["stride"]),

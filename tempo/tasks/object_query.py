@@ -22,6 +22,14 @@ class ObjectQueryMatch:
         parser = parser if parser.is_absolute() else Path(bundle_path).resolve().parent / parser
         if not parser.is_file():
             raise InputError(parser, "the grounder's query parser is missing (object_match.parser)")
+        wanted = spec.get("slots_weights_id")
+        if wanted:  # slots of other segmenter / recogniser weights mean something else to the head
+            from ..features.object_slots import ObjectSlots
+
+            if ObjectSlots().weights_id() != wanted:
+                raise InputError(bundle_path, "this grounder was trained on object slots of other object stage "
+                                              "weights than the bundled ones (rebuild it with "
+                                              "tools/build_default_grounder.py --objects)")
         self.aligned_dims = int(spec["aligned_dims"])  # the embedding's width; the slots follow it
         self.parser = QueryParse(parser)
         self._last: tuple | None = None
