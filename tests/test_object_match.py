@@ -103,14 +103,15 @@ def _tiny_scene(index=0):
 
 def test_bundled_segmenter_finds_the_rendered_objects():
     from tempo.models.object_match.export import load_stage_model
-    from tempo.models.object_match.samples import foreground, segmentation_sample
+    from tempo.models.object_match.samples import segmentation_sample
+    from tempo.models.object_match.slots import foreground_maps
 
     net = load_stage_model(WEIGHTS / "object_foreground_synth.safetensors").network
     renderer = _tiny_scene()
     inter = union = 0
     for i in range(0, renderer.plan.num_frames, 25):
         frame, mask = segmentation_sample(renderer, i)
-        pred = foreground(net, frame[None])[0] > 0.5
+        pred = foreground_maps(net, frame[None])[0] > 0.5
         inter += (pred & (mask > 0.5)).sum()
         union += (pred | (mask > 0.5)).sum()
     assert inter / union > 0.8

@@ -110,7 +110,7 @@ def _slot_job(args) -> str:
     from tempo.data.synth.seeding import scene_plan
     from tempo.features.object_slots import ObjectSlots
     from tempo.features.output import write_features
-    from tempo.models.object_match.slots import video_slot_rows
+    from tempo.models.object_match.slots import STRIDE, WINDOW_FRAMES, video_slot_rows
     from tempo.models.text_clipnet.frames import render_video
 
     job, out = args
@@ -120,8 +120,8 @@ def _slot_job(args) -> str:
     plan = scene_plan(job)
     frames = render_video(plan, ObjectSlots.input_size)
     rows = video_slot_rows(_STAGE["model"]["segmenter"], _STAGE["model"]["recogniser"], frames, float(plan.fps))
-    meta = {"layout": "centered", "backbone": "ObjectSlots", "fps": float(plan.fps), "clip_len": 4 / plan.fps,
-            "num_frames": 16, "feat_stride": 4, "source": "frames rendered from the scene plan"}
+    meta = {"layout": "centered", "backbone": "ObjectSlots", "fps": float(plan.fps), "clip_len": STRIDE / plan.fps,
+            "num_frames": WINDOW_FRAMES, "feat_stride": STRIDE, "source": "frames rendered from the scene plan"}
     write_features(out, feature_id(job), rows.astype(np.float32), meta)
     return feature_id(job)
 
@@ -216,9 +216,9 @@ def bundle_metadata(model_cfg: dict, backbone_cfg: dict, max_v_l: int, trained_o
 
     extra, backbone = {}, "TextClipNet"
     if objects:  # the object stage's slots after the TextClipNet rows, made into match columns per query
-        backbone = {"type": "Stack", "backbones": ["TextClipNet", "ObjectSlots"]}
         from tempo.features.object_slots import ObjectSlots
 
+        backbone = {"type": "Stack", "backbones": ["TextClipNet", "ObjectSlots"]}
         extra = {"object_match": {"parser": BUNDLED_QUERY_PARSER.name, "aligned_dims": int(backbone_cfg["embed_dim"]),
                                   "slots_weights_id": ObjectSlots().weights_id()}}
     return {"model": model_cfg, **extra,

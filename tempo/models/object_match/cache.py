@@ -21,7 +21,8 @@ def _scene_samples(args) -> tuple:
     from tempo.data.synth.seeding import scene_plan
 
     from .export import load_stage_model
-    from .samples import STRIDE, window_objects
+    from .samples import window_objects
+    from .slots import STRIDE
 
     job, segmenter, windows, seed = args
     torch.set_num_threads(1)

@@ -1,9 +1,9 @@
-"""mmengine datasets of the object stage, rendered from the scene plans on the fly (no video files, no cache):
-each item is one scene with a few frames or row windows drawn by a generator keyed on (epoch-free) item index,
-so a dataset is the same every run; the collate functions concatenate the items' frames or objects."""
+"""mmengine datasets of the object stage: the segmenter's frames rendered from the scene plans on the fly (drawn by a
+generator keyed on the item index, so a dataset is the same every run), the recogniser's samples from the cache made
+once (``cache.py``), the parser's queries and their MiniLM embeddings; the collate functions concatenate the items'
+frames or objects."""
 from __future__ import annotations
 
-import functools
 import json
 
 import numpy as np
@@ -16,7 +16,7 @@ from tempo.data.synth.seeding import scene_plan
 from tempo.registry import DATASETS
 
 from .labels import FACTORS, HEADS
-from .samples import STRIDE, segmentation_sample, window_objects
+from .samples import segmentation_sample
 
 
 def _jobs(sources: list) -> list:
@@ -25,7 +25,11 @@ def _jobs(sources: list) -> list:
     return [j for s in sources for j in split_jobs(s.get("preset", "small"), int(s["seed"]), s["split"])]
 
 
-class _SceneDataset(Dataset):
+@DATASETS.register_module()
+class ForegroundDataset(Dataset):
+    """Items: ``per_scene`` random frames of one scene and their half-resolution object masks (rendered on the fly;
+    each scene ``repeats`` times per epoch, other frames each time)."""
+
     def __init__(self, sources, per_scene: int = 4, repeats: int = 1, seed: int = 0):
         self.jobs = _jobs(sources)
         self.per_scene, self.repeats, self.seed = int(per_scene), int(repeats), int(seed)
@@ -33,56 +37,25 @@ class _SceneDataset(Dataset):
     def __len__(self) -> int:
         return len(self.jobs) * self.repeats
 
-    def _scene(self, idx: int):
-        job = self.jobs[idx % len(self.jobs)]
-        return SceneRenderer(scene_plan(job)), np.random.default_rng([self.seed, idx])
-
     @property
     def metainfo(self) -> dict:
         return {}
 
-
-@DATASETS.register_module()
-class ForegroundDataset(_SceneDataset):
-    """Items: ``per_scene`` random frames of one scene and their half-resolution object masks."""
-
     def __getitem__(self, idx: int) -> dict:
-        renderer, rng = self._scene(idx)
+        renderer = SceneRenderer(scene_plan(self.jobs[idx % len(self.jobs)]))
+        rng = np.random.default_rng([self.seed, idx])
         picks = rng.choice(renderer.plan.num_frames, self.per_scene, replace=False)
         frames, masks = zip(*(segmentation_sample(renderer, int(i)) for i in picks))
         return {"frames": np.stack(frames), "masks": np.stack(masks)}
 
 
 @DATASETS.register_module()
-class ObjectWindowDataset(_SceneDataset):
-    """Items: the blobs of ``per_scene`` random row windows of one scene, found by the ``ForegroundNet`` of
-    ``segmenter`` (a tempo checkpoint), their crops and labels."""
-
-    def __init__(self, sources, segmenter: str, per_scene: int = 3, repeats: int = 1, seed: int = 0):
-        super().__init__(sources, per_scene, repeats, seed)
-        self.segmenter = segmenter
-
-    @functools.cached_property
-    def net(self):
-        from .export import load_stage_model
-
-        torch.set_num_threads(1)
-        return load_stage_model(self.segmenter).network.eval()
-
-    def __getitem__(self, idx: int) -> dict:
-        renderer, rng = self._scene(idx)
-        rows = -(-renderer.plan.num_frames // STRIDE)
-        out = [window_objects(renderer, self.net, int(r)) for r in rng.choice(rows, self.per_scene, replace=False)]
-        return {"crops": np.concatenate([c for c, _ in out]), "labels": np.concatenate([l for _, l in out])}
-
-
-@DATASETS.register_module()
 class ObjectSampleDataset(Dataset):
-    """The samples of ``ObjectWindowDataset`` made once (``python -m tempo.models.object_match.cache``), memory-mapped;
-    training flips crops left-right with the labels that flip with them (moves and turns; every shape and texture is
-    mirror-symmetric)."""
+    """Recogniser samples (``samples.window_objects``) made once (``python -m tempo.models.object_match.cache``),
+    memory-mapped; training flips crops left-right with the labels that flip with them (moves and turns; every shape
+    and texture is mirror-symmetric)."""
 
-    def __init__(self, cache_dir, training: bool = False, seed: int = 0):
+    def __init__(self, cache_dir, training: bool = False):
         from pathlib import Path
 
         self.crops = np.load(Path(cache_dir) / "crops.npy", mmap_mode="r")

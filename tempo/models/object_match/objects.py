@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-CROP = 96  # native pixels: the largest objects (radius 0.2 x 224 px) fit whole
-CROP_OUT = 48  # stored and read at half resolution (2x2 means): the recogniser's first conv would halve it anyway
+CROP = 96  # native pixels: the largest objects (radius 0.2 x 224 px) fit whole; stored at half resolution
 CHANNELS = 5  # R, G, B, foreground probability, this object's blob (the others in the crop are context)
 MAX_OBJECTS = 6
 MIN_AREA = 6  # half-resolution pixels (~ a 5-px wide object): smaller blobs are noise

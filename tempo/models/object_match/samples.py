@@ -8,17 +8,15 @@ object's silhouette, attributes and the action it is doing at any time.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from tempo.data.synth.render import SceneRenderer
 from tempo.features.windows import centered_windows
 
 from .labels import label_ids
 from .objects import crops, find_blobs
-from .segmenter import frames_to_input, half_res_mask
+from .segmenter import half_res_mask
+from .slots import CLIP_FRAMES, MIDDLE, STRIDE, WINDOW_FRAMES, foreground_maps
 
-WINDOW_FRAMES, CLIP_FRAMES, STRIDE = 16, 8, 4  # the feature rows of the default grounder (TextClipNet's grid)
-MIDDLE = CLIP_FRAMES // 2  # the clip frame at the row's centre
 MIN_OVERLAP = 0.5  # share of a blob an object must cover to name it
 
 
@@ -28,12 +26,6 @@ def segmentation_sample(renderer: SceneRenderer, i: int) -> tuple:
     for obj in renderer.plan.objects:
         mask |= renderer.object_mask(obj.index, i)
     return frame, half_res_mask(mask)
-
-
-def foreground(net, frames: np.ndarray) -> np.ndarray:
-    """(T, H, W, 3) uint8 -> (T, h, w) foreground probabilities."""
-    with torch.inference_mode():
-        return torch.sigmoid(net(frames_to_input(frames)))[:, 0].numpy()
 
 
 def row_positions(num_frames: int, fps: float, row: int) -> np.ndarray:
@@ -53,7 +45,7 @@ def window_objects(renderer: SceneRenderer, net, row: int) -> tuple:
     plan = renderer.plan
     pos = row_positions(plan.num_frames, plan.fps, row)
     frames = np.stack([renderer.frame(int(i)) for i in pos])
-    fg = foreground(net, frames)
+    fg = foreground_maps(net, frames)
     blobs = find_blobs(fg, MIDDLE)
     t = float(pos[MIDDLE]) / plan.fps
     ms = min(plan.width, plan.height)

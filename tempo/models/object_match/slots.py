@@ -12,6 +12,8 @@ from .recogniser import crops_to_input
 from .segmenter import frames_to_input
 
 SLOTS_DIM = MAX_OBJECTS * SLOT_DIM
+WINDOW_FRAMES, CLIP_FRAMES, STRIDE = 16, 8, 4  # the feature rows of the default grounder (TextClipNet's grid)
+MIDDLE = CLIP_FRAMES // 2  # the clip frame at the row's centre
 FG_BATCH = 16
 CROP_BATCH = 32  # objects per recogniser forward
 
@@ -51,15 +53,14 @@ def slot_rows(recogniser, windows: list, middle: int) -> np.ndarray:
     return out.reshape(len(windows), -1)
 
 
-def video_slot_rows(segmenter, recogniser, frames: np.ndarray, fps: float, window_frames: int = 16,
-                    stride: int = 4, clip_frames: int = 8) -> np.ndarray:
+def video_slot_rows(segmenter, recogniser, frames: np.ndarray, fps: float) -> np.ndarray:
     """Slot rows of a whole video's frames (N, 224, 224, 3) on the ``centered`` grid, exactly the rows the
     ``ObjectSlots`` backbone extracts from the video (each frame segmented once)."""
     from tempo.features.windows import centered_windows
 
-    plan = centered_windows(len(frames), fps, window_frames, stride)
-    positions = [plan.clip_positions(i, clip_frames) for i in range(len(plan))]
+    plan = centered_windows(len(frames), fps, WINDOW_FRAMES, STRIDE)
+    positions = [plan.clip_positions(i, CLIP_FRAMES) for i in range(len(plan))]
     used = np.unique(np.concatenate(positions))
     maps = np.zeros((len(frames),) + tuple(-(-np.array(frames.shape[1:3]) // 2)), np.float32)
     maps[used] = foreground_maps(segmenter, frames[used])
-    return slot_rows(recogniser, [(frames[p], maps[p]) for p in positions], clip_frames // 2)
+    return slot_rows(recogniser, [(frames[p], maps[p]) for p in positions], MIDDLE)
