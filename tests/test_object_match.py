@@ -206,7 +206,7 @@ param_scheduler = []
             assert build(tmp_path / split, [("tiny", 0, split)], seg, windows=2, workers=1) > 0
         common = common.replace("sources=[dict(preset=\"tiny\", seed=0, split=\"train\")], per_scene=2, repeats=1", "")
         common = common.replace("sources=[dict(preset=\"tiny\", seed=0, split=\"val\")], per_scene=2", "")
-        extra = (f"model = dict(widths=(4, 4, 4, 4), embed=8, temporal=8)\n"
+        extra = (f"model = dict(widths=(4, 4, 4, 4), embed=8, temporal=8, track_width=4)\n"
                  f"train_dataloader = dict(dataset=dict(cache_dir={str(tmp_path / 'train')!r}))\n"
                  f"val_dataloader = dict(dataset=dict(cache_dir={str(tmp_path / 'val')!r}))\n")
     cfg = tmp_path / "tiny.py"
@@ -241,3 +241,51 @@ def test_a_query_parser_path_to_other_weights_is_one_clear_error():
 
     with pytest.raises(InputError, match="not a QueryParser"):
         QueryParse(WEIGHTS / "object_foreground_synth.safetensors")
+
+
+def _disc_crops(centres, radii, colours, size=48, t=8):
+    """(1, T, C, S, S) crops in [-1, 1] of one disc per frame (centre y, x in cells), its blob at the middle frame."""
+    yy, xx = np.mgrid[:size, :size] + 0.5
+    x = np.full((1, t, CHANNELS, size, size), -1.0, np.float32)
+    for i, ((cy, cx), r, c) in enumerate(zip(centres, radii, colours)):
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= r ** 2
+        for ch in range(3):
+            x[0, i, ch][disc] = c[ch] / 127.5 - 1
+        x[0, i, 3][disc] = 1.0
+    x[0, :, 4] = x[0, t // 2, 3]
+    return torch.as_tensor(x)
+
+
+@pytest.mark.parametrize("case", ["right", "up", "grow", "recolour", "blink", "still"])
+def test_tracks_follow_the_object_through_its_crops(case):
+    from tempo.models.object_match.tracks import TRACK_FEATURES, crop_tracks
+
+    t = np.arange(8) - 4
+    centres = [(24, 24)] * 8
+    radii, colours = [6] * 8, [(220, 40, 35)] * 8
+    if case == "right":
+        centres = [(24, 24 + 2 * k) for k in t]
+    elif case == "up":
+        centres = [(24 - 2 * k, 24) for k in t]
+    elif case == "grow":
+        radii = [6 * 1.08 ** k for k in t]
+    elif case == "recolour":
+        colours = [(220 - 20 * (k + 4), 40 + 20 * (k + 4), 35) for k in t]
+    elif case == "blink":
+        radii = [6, 6, 6, 6, 6, 6, 0, 0]
+    f = crop_tracks(_disc_crops(centres, radii, colours), 4)[0].numpy()
+    assert f.shape == (8, TRACK_FEATURES) and np.isfinite(f).all()
+    np.testing.assert_allclose(f[4, :9], 0, atol=1e-5)  # everything relative to the middle frame
+    mass, dy, dx, red_shift = f[:, 0], f[:, 1], f[:, 2], f[:, 6]
+    if case == "right":
+        assert np.all(np.diff(dx) > 0.25) and np.abs(dy).max() < 1e-3
+    elif case == "up":
+        assert np.all(np.diff(dy) < -0.25) and np.abs(dx).max() < 1e-3
+    elif case == "grow":
+        assert np.all(np.diff(mass) > 0.05) and np.abs(dx).max() < 0.05
+    elif case == "recolour":
+        assert np.all(np.diff(red_shift) < -0.2) and np.abs(mass).max() < 1e-2
+    elif case == "blink":  # hidden: almost no mass, and the last place is kept
+        assert mass[6:].max() < -5 and np.abs(f[:, 1:3]).max() < 1e-3
+    else:
+        np.testing.assert_allclose(f[:, :9], 0, atol=1e-2)  # the soft disc keeps ~99 % of the mass

@@ -12,7 +12,8 @@ Steps (each skipped when its output exists, so a stopped run resumes):
    With ``--objects`` also the object stage's slot rows (``ObjectSlots``: the bundled segmenter and recogniser on
    frames rendered at 224 px, ``<data>/features/slots/<vid>.npz``) and each query's parse (the bundled
    ``QueryParser``, ``<data>/features/parse/qid<qid>.npy``); the head then reads three match columns after the
-   embedding (``configs/bam_detr/synth_objects.py``; ``--init-bundle`` starts it from the shipped text-only bundle).
+   embedding (``configs/bam_detr/synth_objects.py``; ``--init-bundle`` starts it from the shipped bundle, its input
+   widened by the three columns when it is the text-only one).
 3. ``tools/train.py configs/bam_detr/synth_textclip.py`` (``--time-budget`` fits the epochs to the seconds given;
    ``--resume`` goes on from the work dir's last checkpoint).
 4. The bundle ``tempo/weights/bam_detr_synth.safetensors`` (float16, ≤ 30 MB) + ``.json``.
@@ -160,8 +161,9 @@ def ensure_query_parses(data: Path) -> None:
 
 
 def widened_bundle_checkpoint(work_dir: Path, columns: int) -> Path:
-    """The shipped text-only grounder as an mmengine checkpoint whose input takes ``columns`` more video columns
-    (between the embedding and the 2 TEF columns), with zero weights: training starts exactly where it ended."""
+    """The shipped grounder as an mmengine checkpoint; a text-only one has its input widened by ``columns`` video
+    columns (between the embedding and the 2 TEF columns) with zero weights, so training starts exactly where it
+    ended. A bundle that already reads the match columns is taken as it is (e.g. to retrain on new slot rows)."""
     import torch
     from safetensors.torch import load_file
 
@@ -169,7 +171,7 @@ def widened_bundle_checkpoint(work_dir: Path, columns: int) -> Path:
 
     bundle = json.loads(DEFAULT_GROUNDER.with_suffix(".json").read_text())
     if bundle.get("object_match"):
-        raise SystemExit(f"{DEFAULT_GROUNDER} already reads object match columns; restore the text-only bundle first")
+        columns = 0
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(DEFAULT_GROUNDER)).items()}
     ln, proj = "bam.input_vid_proj.0.LayerNorm", "bam.input_vid_proj.0.net.1.weight"
     at = state[proj].shape[1] - 2  # the TEF columns stay last
@@ -274,7 +276,7 @@ def main(argv=None) -> int:
     parser.add_argument("--objects", action="store_true",
                         help="with the object stage: its slot rows and query parses, three match columns per row")
     parser.add_argument("--init-bundle", action="store_true",
-                        help="with --objects: start from the shipped text-only grounder, its input widened")
+                        help="with --objects: start from the shipped grounder (a text-only one: its input widened)")
     args = parser.parse_args(argv)
     data = Path(args.data)
 

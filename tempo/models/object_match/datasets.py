@@ -52,21 +52,25 @@ class ForegroundDataset(Dataset):
 @DATASETS.register_module()
 class ObjectSampleDataset(Dataset):
     """Recogniser samples (``samples.window_objects``) made once (``python -m tempo.models.object_match.cache``),
-    memory-mapped; training flips crops left-right with the labels that flip with them (moves and turns; every shape
-    and texture is mirror-symmetric)."""
+    memory-mapped, from one cache folder or several; training flips crops left-right with the labels that flip with
+    them (moves and turns; every shape and texture is mirror-symmetric)."""
 
     def __init__(self, cache_dir, training: bool = False):
         from pathlib import Path
 
-        self.crops = np.load(Path(cache_dir) / "crops.npy", mmap_mode="r")
-        self.labels = np.load(Path(cache_dir) / "labels.npy")
+        dirs = [cache_dir] if isinstance(cache_dir, (str, Path)) else list(cache_dir)
+        self.crops = [np.load(Path(d) / "crops.npy", mmap_mode="r") for d in dirs]
+        labels = [np.load(Path(d) / "labels.npy") for d in dirs]
+        self.labels = np.concatenate(labels)
+        self.where = [(i, j) for i, part in enumerate(labels) for j in range(len(part))]
         self.training = bool(training)
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, idx: int) -> dict:
-        crops, labels = np.array(self.crops[idx:idx + 1]), self.labels[idx:idx + 1].copy()
+        part, j = self.where[idx]
+        crops, labels = np.array(self.crops[part][j:j + 1]), self.labels[idx:idx + 1].copy()
         if self.training and np.random.random() < 0.5:
             crops = np.ascontiguousarray(crops[:, :, :, ::-1])
             labels[:, -1] = [MIRRORED_ACTIONS.get(a, a) for a in labels[:, -1]]

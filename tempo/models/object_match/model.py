@@ -12,6 +12,7 @@ from .labels import HEADS
 from .query_parser import QueryParser
 from .recogniser import ObjectClipNet, crops_to_input
 from .segmenter import ForegroundNet, frames_to_input
+from .slots import CLIP_FRAMES
 
 
 @MODELS.register_module()
@@ -35,9 +36,9 @@ class ObjectClipTrainer(BaseModel):
     """Objectness BCE + one cross-entropy per head (attributes only where the blob is an object)."""
 
     def __init__(self, crop: int = 48, widths=(24, 32, 48, 64), embed: int = 128, temporal: int = 128,
-                 data_preprocessor=None, init_cfg=None):
+                 track_width: int = 0, data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.network = ObjectClipNet(5, crop, tuple(widths), embed, temporal)
+        self.network = ObjectClipNet(5, crop, tuple(widths), embed, temporal, track_width, CLIP_FRAMES)
 
     def forward(self, crops, labels, mode: str = "tensor"):
         out = self.network(crops_to_input(crops))
