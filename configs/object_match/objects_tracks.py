@@ -4,7 +4,7 @@
 #
 #   python -m tempo.models.object_match.cache data/object_samples_train2 --seeds 0 2 3 4 5 --windows 6 --sample-seed 1
 #   python tools/train.py configs/object_match/objects_tracks.py --work-dir work_dirs/object_clipnet_tracks \
-#       --cfg-options load_from=INIT.pth   # INIT: objects.py's final weights as {"state_dict": ...}
+#       --cfg-options load_from=work_dirs/object_clipnet/epoch_6.pth   # objects.py's last checkpoint
 _base_ = ["./objects.py"]
 
 model = dict(track_width=64)
