@@ -91,20 +91,61 @@ def test_query_tokens_put_the_aligned_sentence_first_in_its_own_channels():
     assert not tokens[0, :words].any() and not tokens[1:, words:].any() and tokens[1:, :words].any()
 
 
+def slot_for(parse: np.ndarray, action: str | None = None) -> np.ndarray:
+    """One object slot that is what the parsed query describes (its most likely value of each factor it names) doing
+    its named action, or ``action`` instead."""
+    from tempo.models.object_match.labels import FACTORS, HEADS, SLOT_DIM, slot_slices
+
+    slot, where, start = np.zeros(SLOT_DIM, np.float32), slot_slices(), 0
+    slot[0] = 1.0
+    for name, values in FACTORS.items():
+        q = parse[start:start + len(values) + 1]
+        slot[where[name].start + int(np.argmax(q[:len(values)]))] = 1.0  # "not said" matches whatever is set
+        start += len(values) + 1
+    named = int(np.argmax(parse[start:start + len(HEADS["action"])]))
+    slot[where["action"].start + (HEADS["action"].index(action) if action else named)] = 1.0
+    return slot
+
+
+def prefilter_clips(search, query: str, special: dict) -> list:
+    """80 clips of 40 unrelated rows (random unit embeddings, no objects) but for ``special``: clip -> (row, embedding
+    or None, slot or None) written into that row."""
+    from tempo.models.object_match.slots import SLOTS_DIM
+
+    dims = search.object_match.aligned_dims
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(80, 40, dims)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=-1, keepdims=True)
+    rows = np.concatenate([emb, np.zeros((80, 40, SLOTS_DIM), np.float32)], -1)
+    for clip, (row, embedding, slot) in special.items():
+        if embedding is not None:
+            rows[clip, row, :dims] = embedding
+        if slot is not None:
+            rows[clip, row, dims:dims + len(slot)] = slot
+    for i, clip_rows in enumerate(rows):
+        search.add_clip(f"clip{i:02d}", clip_rows, 40 * search.video_cfg["clip_len"])
+    assert search.prefilter_info["aligned"] and len(search._prefilter_index) == 80
+    return search.prefilter_ranking(query, list(search.clips), 80)
+
+
 def test_folder_prefilter_ranks_clips_by_their_best_aligned_row():
     """No learned projection for aligned rows: the clip holding the one row that matches the query comes first."""
+    query = "the small red star spins"
     search = MomentSearch()
-    text = TextClipText()
-    query = text.encode(["the small red star spins"])[0]
-    rng = np.random.default_rng(0)
-    noise = rng.normal(size=(80, 40, query.shape[0])).astype(np.float32)
-    noise /= np.linalg.norm(noise, axis=-1, keepdims=True)
-    noise[37, 12] = query  # clip 37 holds the matching row
-    for i, rows in enumerate(noise):
-        search.add_clip(f"clip{i:02d}", rows, 40 * search.video_cfg["clip_len"])
-    assert search.prefilter_info["aligned"] and len(search._prefilter_index) == 80
-    search.prefilter_candidates = 4
-    assert search._prefilter("the small red star spins", list(search.clips))[0] == "clip37"
+    ranking = prefilter_clips(search, query, {37: (12, TextClipText().encode([query])[0], None)})
+    assert ranking[0] == "clip37"
+
+
+def test_folder_prefilter_reads_the_query_object_match():
+    """With the object stage, a clip where an object as described does the named action outranks clips of unrelated
+    rows, and the same object doing another action; with the match column's weight at 0 it would not stand out."""
+    query = "the small red star moves to the left"
+    search = MomentSearch()
+    parse = search.object_match.parse(query)
+    ranking = prefilter_clips(search, query, {50: (7, None, slot_for(parse)), 20: (3, None, slot_for(parse, "grow"))})
+    assert ranking[0] == "clip50" and ranking.index("clip50") < ranking.index("clip20")
+    search._prefilter_index.match_weight = 0.0
+    assert search.prefilter_ranking(query, list(search.clips), 80).index("clip50") > 10
 
 
 def test_long_clip_is_searched_past_the_first_window(scene):

@@ -90,7 +90,11 @@ class MomentSearch:
         self.durations: dict[str, float] = {}
         self.folders: dict[str, list[str]] = {}
         self._prefilter_index = None
-        if self._prefilter_model is not None:
+        if self._prefilter_model is not None and self.object_match is not None and self.prefilter_info.get("aligned"):
+            from .object_prefilter import ObjectPrefilter  # the embedding and the query's object match column
+
+            self._prefilter_index = ObjectPrefilter(self._prefilter_model, self.object_match.aligned_dims)
+        elif self._prefilter_model is not None:
             from .prefilter import ClipPrefilter
 
             self._prefilter_index = ClipPrefilter(self._prefilter_model, float(self.video_cfg["clip_len"]),
@@ -194,7 +198,7 @@ class MomentSearch:
             log.warning("pre-filter off: clip features have %s dims, it expects %d", feats.shape[1:], dim)
             self._prefilter_index = None
             return
-        index.add(key, feats)
+        index.add(key, self.clips[key] if self.object_match is not None else feats)
 
     def is_indexed(self, folder) -> bool:
         return str(Path(folder).resolve()) in self.folders
@@ -268,10 +272,15 @@ class MomentSearch:
     def _prefilter(self, query: str, clips: list, k: int | None = None) -> list:
         """All clips for small folders; for large ones the ``k`` (default ``prefilter_candidates``) clips whose
         best segment matches the query in the learned joint space (``<checkpoint>.prefilter.safetensors``, see
-        tasks/prefilter.py). The faiss index holds every indexed clip once; a search is restricted to ``clips``."""
+        tasks/prefilter.py; with the object stage, best row by embedding and object match: tasks/object_prefilter.py).
+        The index holds every indexed clip once; a search is restricted to ``clips``."""
         k = self.prefilter_candidates if k is None else k
         if self._prefilter_index is None or k <= 0 or len(clips) < max(PREFILTER_MIN_CLIPS, k + 1):
             return clips
+        return self.prefilter_ranking(query, clips, k)
+
+    def prefilter_ranking(self, query: str, clips: list, k: int) -> list:
+        """The pre-filter's ``k`` best of ``clips``, best first (``clips`` as they are when there is none)."""
         for clip in clips:  # clips put into self.clips directly (not through add_clip) join the index here
             self._index_for_prefilter(clip)
         index = self._prefilter_index
@@ -280,7 +289,10 @@ class MomentSearch:
         wanted = set(clips)
         among = None if len(wanted) == len(index) else wanted  # all indexed clips: no selector needed
         # the sentence embedding, exactly as tools/build_ground_prefilter.py trained with
-        return index.top_clips(self.text_encoder.encode([query])[0], k, among=among)
+        text = self.text_encoder.encode([query])[0]
+        if self.object_match is not None and hasattr(index, "match_weight"):  # the query's object match counts too
+            return index.top_clips(text, self.object_match.parse(query), k, among=among)
+        return index.top_clips(text, k, among=among)
 
     @property
     def prefilter(self):
