@@ -143,3 +143,19 @@ def test_dataset_reads_bundled_photos_as_real_footage():
     item = ds[0]
     assert item["inputs"].shape == item["targets"].shape == (3, 3, 24, 32)
     assert not torch.equal(item["inputs"], item["targets"])  # degraded
+
+
+def test_dataset_draws_weighted_kinds_clean_items_and_real_x264():
+    """kind_weights picks the degradation type (one type at weight 1: always it), exact_h264 encodes the crop with
+    x264 (unlike the JPEG stand-in), clean_fraction=1 gives the target as the input; unknown types are refused."""
+    real = real_footage(["carphone_pristine.mp4"])
+    common = dict(videos=real, clip_len=4, crop=(32, 48), length=2, real_fraction=1.0, seed=5)
+    exact = SeedVRPairs(kind_weights={"h264": 1}, exact_h264=True, **common)[0]
+    proxy = SeedVRPairs(kind_weights={"h264": 1}, **common)[0]
+    assert torch.equal(exact["targets"], proxy["targets"])  # same crop, same draw
+    assert not torch.equal(exact["inputs"], exact["targets"]) and not torch.equal(exact["inputs"], proxy["inputs"])
+    assert 0.002 < (exact["inputs"] - exact["targets"]).abs().mean() < 0.2  # compressed, still the picture
+    clean = SeedVRPairs(kind_weights={"gaussian_noise": 1}, clean_fraction=1.0, **common)[0]
+    assert torch.equal(clean["inputs"], clean["targets"])
+    with pytest.raises(ValueError, match="unknown degradation types"):
+        SeedVRPairs(kind_weights={"h265": 1}, **common)

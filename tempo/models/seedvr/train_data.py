@@ -99,8 +99,20 @@ class SeedVRPairs(TorchDataset):
 
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
                  crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None,
-                 photos=(), photos_default=False):
+                 photos=(), photos_default=False, clean_fraction=0.0, kind_weights=None, exact_h264=False):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
+        # clean_fraction: the chance an item's input is its target (a clean clip must come back unchanged).
+        # kind_weights: {EVAL_KINDS name: weight}; real footage then draws its degradation type from them (chains as
+        # chain_of_kind) instead of the synth generator's mix. exact_h264: an H.264 step is a real x264 encode of
+        # the crop (~50 ms) instead of JPEG standing in for it.
+        self.clean_fraction, self.exact_h264 = float(clean_fraction), bool(exact_h264)
+        self.kind_weights = None
+        if kind_weights:
+            unknown = set(kind_weights) - set(EVAL_KINDS)
+            if unknown:
+                raise ValueError(f"kind_weights: unknown degradation types {sorted(unknown)}; known: {EVAL_KINDS}")
+            total = float(sum(kind_weights.values()))
+            self.kind_weights = ([k for k in kind_weights], [w / total for w in kind_weights.values()])
         # real_fraction: the chance an item comes from real footage. None = by source count, where 120 synth
         # pairs against 2 real videos make 98 % of the items synthetic.
         self.real_fraction = real_fraction
@@ -164,10 +176,29 @@ class SeedVRPairs(TorchDataset):
             else:
                 ts, ys, xs = self._window(rng, *frames.shape[:3])
                 hq = frames[ts, ys, xs]
-            lq, _ = degrade_clip(hq, rng)
+            lq = self._degrade(hq, rng)
+        if rng.random() < self.clean_fraction:
+            lq = hq
         if rng.random() < 0.5:  # horizontal flip
             hq, lq = hq[:, :, ::-1], lq[:, :, ::-1]
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
+
+
+    def _degrade(self, hq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.kind_weights is None and not self.exact_h264:
+            return degrade_clip(hq, rng)[0]
+        if self.kind_weights is None:
+            from tempo.data.synth import degrade
+
+            ops = degrade.sample_chain(rng)[1]
+        else:
+            kinds, weights = self.kind_weights
+            ops = chain_of_kind(kinds[int(rng.choice(len(kinds), p=weights))], rng)
+        odd = hq.shape[1] % 2 or hq.shape[2] % 2  # x264's yuv420 needs even sizes: JPEG stands in there
+        if not self.exact_h264 or odd:
+            ops = [{"type": "jpeg", "quality": jpeg_quality_for_crf(op["crf"])} if op["type"] == "h264" else op
+                   for op in ops]
+        return degrade_clip_exact(hq, ops, rng, fps=25)
 
 
 # Evaluation kinds: the synth generator's single-degradation kinds, and the issue's "noise + H.264 together"
