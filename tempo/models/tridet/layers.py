@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .gemm_conv import conv1d
+
 
 def downsample_mask(mask: torch.Tensor, length: int) -> torch.Tensor:
     """Nearest-neighbour resize of a ``[B, 1, T]`` bool mask to ``length`` (as the official code does)."""
@@ -44,7 +46,7 @@ class MaskedConv1d(nn.Module):
         if self.float32_under_autocast and torch.is_autocast_enabled(x.device.type):
             with torch.autocast(x.device.type, enabled=False):
                 return masked(self.conv(x.float()), out_mask), out_mask
-        return masked(self.conv(x), out_mask), out_mask
+        return masked(conv1d(self.conv, x), out_mask), out_mask
 
 
 class ChannelLayerNorm(nn.Module):
