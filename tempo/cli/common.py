@@ -46,14 +46,22 @@ def run_each(paths: list, fn: Callable[[Path], object], description: str, debug:
 
 def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: Callable[[Path, object], object],
                         description: str, debug: bool = False, overlap: bool = True,
-                        failed_word: str = "error") -> BatchResult:
+                        failed_word: str = "error", workers: int = 1) -> BatchResult:
     """``run_each`` with two steps per path: ``finish(path, compute(path))`` runs on one background thread while
     the next path's ``compute`` runs here, so writing one video's outputs overlaps the next one's decoding and
     network. One worker keeps the outputs in input order and single-threaded (matplotlib); results and error
-    lines come out in the same order as the sequential run (``overlap=False``), which stays for comparison."""
+    lines come out in the same order as the sequential run (``overlap=False``), which stays for comparison.
+
+    ``workers`` > 1 (``tempo detect --batch N``): that many paths are computed at once on threads (decoding, OpenCV
+    and torch release the GIL), taken in input order, so results and error lines keep the sequential order."""
     result = BatchResult()
     if not overlap:
         return run_each(paths, lambda path: finish(path, compute(path)), description, debug, failed_word)
+
+    def guarded(path):
+        if isinstance(path, TempoError):
+            raise path
+        return compute(path)
 
     def settle(pending) -> None:
         if pending is not None:
@@ -64,12 +72,16 @@ def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: 
                 _record_failure(result, path, exc, debug, failed_word)
 
     pending = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tempo-finish") as pool:
-        for path in track(paths, description):
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tempo-finish") as pool, \
+            ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tempo-compute") as computers:
+        # at most `workers` computations ahead of the one awaited: memory stays that of `workers` videos
+        ahead = {}
+        for i, path in enumerate(track(paths, description)):
+            for j in range(i, min(i + max(1, workers), len(paths))):
+                if j not in ahead and workers > 1:
+                    ahead[j] = computers.submit(guarded, paths[j])
             try:
-                if isinstance(path, TempoError):
-                    raise path
-                computed = compute(path)
+                computed = ahead.pop(i).result() if workers > 1 else guarded(path)
             except Exception as exc:
                 settle(pending)  # the previous video's result or error line first: same order as sequential
                 pending = None

@@ -41,7 +41,7 @@ def results_of(ctx: dict) -> dict:
 
 
 def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, description: str = "running",
-             debug: bool = False, overlap: bool = True, failed_word: str = "error") -> BatchResult:
+             debug: bool = False, overlap: bool = True, failed_word: str = "error", workers: int = 1) -> BatchResult:
     """Run ``pipeline`` on every ``(path, output id)``; per video the compute stages run here while the writing
     stages (exports) of the video before run on a background thread. ``finish(path, ctx)`` turns the final
     context into the video's result (default: its non-internal values). A video that fails leaves no cache entry
@@ -72,7 +72,7 @@ def run_over(pipeline: Pipeline, ids: list, out_dir: Path | None, finish=None, d
         paths = shard([p for p, _ in ids], rank, world)
         label = description + (f" (rank {rank}/{world})" if world > 1 else "")
         result = run_each_overlapped(paths, compute, write, label, debug=debug, overlap=overlap,
-                                     failed_word=failed_word)
+                                     failed_word=failed_word, workers=workers)
         if world > 1:
             result = _merge_ranks(result, pipeline, [p for p, _ in ids], rank, world, contexts)
     if contexts and rank == 0:  # under torchrun: once, on rank 0, which now holds every rank's contexts

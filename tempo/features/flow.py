@@ -45,14 +45,15 @@ class FlowComputer:
                               "or use flow_method='dis'")
         self.method, self.bound, self.memo_size = method, bound, memo
         self._memo: OrderedDict = OrderedDict()
-        self._algo = None
-        self._lock = threading.Lock()  # OpenCV algorithm objects are not thread-safe
+        self._local = threading.local()  # OpenCV algorithm objects are not thread-safe: one per thread
+        self._lock = threading.Lock()  # guards the memo
 
     def _engine(self):
-        if self._algo is None:
-            self._algo = (cv2.optflow.DualTVL1OpticalFlow_create() if self.method == "tvl1"
-                          else cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM))
-        return self._algo
+        algo = getattr(self._local, "algo", None)
+        if algo is None:
+            algo = self._local.algo = (cv2.optflow.DualTVL1OpticalFlow_create() if self.method == "tvl1"
+                                       else cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM))
+        return algo
 
     def pair(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """uint8 RGB frames a -> b: (H, W, 2) uint8 flow."""
@@ -63,8 +64,8 @@ class FlowComputer:
             return hit
         ga = cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)
         gb = cv2.cvtColor(np.ascontiguousarray(b), cv2.COLOR_RGB2GRAY)
+        out = quantise(self._engine().calc(ga, gb, None), self.bound)
         with self._lock:
-            out = quantise(self._engine().calc(ga, gb, None), self.bound)
             self._memo[key] = out
             if len(self._memo) > self.memo_size:
                 self._memo.popitem(last=False)

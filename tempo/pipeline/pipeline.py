@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -55,6 +56,7 @@ class Pipeline:
         self.use_cache = (not cache_disabled()) if use_cache is None else use_cache
         self.cache = cache if cache is not None else Cache()
         self.computed: Counter = Counter()  # stage name -> times run() was called (not served from cache)
+        self._count_lock = threading.Lock()  # videos may run on several threads (tempo detect --batch)
         self.report: list[dict] = []  # one row per stage run: video, stage, status (computed/cached), seconds
 
     @classmethod
@@ -140,7 +142,8 @@ class Pipeline:
         if outputs is None:
             status = "computed"
             outputs = stage.run(ctx)
-            self.computed[name] += 1
+            with self._count_lock:
+                self.computed[name] += 1
             files = {k: v.path for k, v in outputs.items() if isinstance(v, FileOutput)}
             stored = self.cache.put(name, key, outputs, info={"input": str(video)}) if use else None
             for k, path in files.items():  # the cached copy when stored; the scratch file otherwise

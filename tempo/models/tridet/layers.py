@@ -62,7 +62,12 @@ class ChannelLayerNorm(nn.Module):
         # Written out (not F.layer_norm on a transpose) to keep the official op order bit-for-bit.
         centred = x - x.mean(dim=1, keepdim=True)
         var = (centred ** 2).mean(dim=1, keepdim=True)
-        return centred / torch.sqrt(var + self.eps) * self.weight + self.bias
+        weight, bias = self.weight, self.bias
+        if x.dtype == torch.bfloat16 and not torch.is_grad_enabled():
+            # bfloat16 inference (--dtype bfloat16): float32 affine parameters would promote the whole map to float32
+            # (a pass at twice the bytes, then a cast back before the next bfloat16 GEMM)
+            weight, bias = weight.to(x.dtype), bias.to(x.dtype)
+        return centred / torch.sqrt(var + self.eps) * weight + bias
 
 
 class Scale(nn.Module):
