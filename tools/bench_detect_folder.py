@@ -30,11 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 from bench_common import machine  # tools/ is on sys.path when run as a script
 from tempo.assets import SAMPLE_VIDEO
 from tempo.cli import main as tempo_main
+from tempo.cli.common import cores_shared_by
 from tempo.cli.detect import detect_all
 from tempo.cli.pipelines import build
 from tempo.io import probe
@@ -97,16 +96,14 @@ def main(argv=None) -> int:
         pipeline = build("detect", {"detector.device": args.device})  # what `tempo detect` runs
         modes = {"sequential": (False, 1), "overlapped": (True, 1), f"batch_{args.batch}": (True, args.batch)}
         times = {mode: [] for mode in modes}
-        threads = torch.get_num_threads()
         for i in range(args.repeats):
             for mode in list(modes) if i % 2 == 0 else list(modes)[::-1]:
                 overlap, workers = modes[mode]
                 out = work / f"run_{mode}_{i}"
-                torch.set_num_threads(max(1, threads // workers))  # as tempo detect --batch does
-                start = time.perf_counter()
-                result = detect_all(pipeline, ids, out, overlap=overlap, workers=workers)
-                times[mode].append(time.perf_counter() - start)
-                torch.set_num_threads(threads)
+                with cores_shared_by(workers):  # as tempo detect --batch does
+                    start = time.perf_counter()
+                    result = detect_all(pipeline, ids, out, overlap=overlap, workers=workers)
+                    times[mode].append(time.perf_counter() - start)
                 if result.failed:
                     raise SystemExit(f"failed: {result.failed}")
         median = {mode: statistics.median(t) for mode, t in times.items()}

@@ -1,6 +1,7 @@
 """Helpers shared by subcommands: run a function over many inputs, continuing past bad ones."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -75,11 +76,11 @@ def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tempo-finish") as pool, \
             ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tempo-compute") as computers:
         # at most `workers` computations ahead of the one awaited: memory stays that of `workers` videos
-        ahead = {}
+        ahead, submitted = {}, 0
         for i, path in enumerate(track(paths, description)):
-            for j in range(i, min(i + max(1, workers), len(paths))):
-                if j not in ahead and workers > 1:
-                    ahead[j] = computers.submit(guarded, paths[j])
+            while workers > 1 and submitted < min(i + workers, len(paths)):
+                ahead[submitted] = computers.submit(guarded, paths[submitted])
+                submitted += 1
             try:
                 computed = ahead.pop(i).result() if workers > 1 else guarded(path)
             except Exception as exc:
@@ -91,6 +92,21 @@ def run_each_overlapped(paths: list, compute: Callable[[Path], object], finish: 
             pending = (path, pool.submit(finish, path, computed))
         settle(pending)
     return _summarise(result, paths, failed_word)
+
+
+@contextlib.contextmanager
+def cores_shared_by(workers: int):
+    """While ``workers`` videos run at once (``tempo detect --batch``), each one's torch ops get 1/workers of the
+    threads; the caller's setting comes back after (tests and the demo share the process)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    if workers > 1:
+        torch.set_num_threads(max(1, threads // workers))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _record_failure(result: BatchResult, path, exc: Exception, debug: bool, word: str = "error") -> None:

@@ -28,7 +28,7 @@ from ..errors import UsageError
 from ..io.discover import video_ids
 from ..io.outputs import check_output_dir
 from ..official import apply_model
-from .common import print_json
+from .common import cores_shared_by, print_json
 
 HELP = "detect actions in videos (TriDet); writes JSON/CSV/SRT/WebVTT/PNG"
 FORMATS = ("json", "csv", "srt", "vtt", "png")
@@ -53,7 +53,7 @@ def add_arguments(parser) -> None:
                         help="the network's precision: float32 (default; the official's, parity-tested), bfloat16 "
                         "(convolutions as bfloat16 GEMMs, output layers float32; close but not identical detections; "
                         "pays on big networks and long videos on CPUs with AVX512-BF16 or AMX, e.g. official TriDet "
-                        "THUMOS14 end to end in 0.45x the official's time on a Xeon with AMX, not on the small "
+                        "THUMOS14 end to end in 0.44x the official's time on a Xeon with AMX, not on the small "
                         "embedded default) or float16 (CUDA only); decoding and NMS run in float32 either way")
     parser.add_argument("--batch", type=int, default=1, metavar="N",
                         help="videos of a folder processed at once, each on its own thread with 1/N of the torch "
@@ -132,16 +132,9 @@ def run(args) -> int:
     if args.batch < 1:
         raise UsageError(f"--batch {args.batch}: give a number of videos >= 1")
     workers = min(args.batch, len(ids))
-    import torch
-
-    threads = torch.get_num_threads()
-    if workers > 1:  # N videos at once share the cores: each one's ops run on 1/N of the threads
-        torch.set_num_threads(max(1, threads // workers))
-    try:
+    with cores_shared_by(workers):
         result = detect_all(build("detect", overrides(args, formats)), ids, out_dir, debug=args.debug,
                             workers=workers)
-    finally:
-        torch.set_num_threads(threads)  # a caller in the same process (tests, the demo) keeps its own setting
     if result.rank:  # under torchrun rank 0 holds and reports every rank's results
         return 0
     if args.json:

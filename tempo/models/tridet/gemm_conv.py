@@ -22,8 +22,8 @@ def _applies(conv: nn.Conv1d, x: torch.Tensor) -> bool:
             and conv.dilation == (1,) and conv.padding_mode == "zeros" and not isinstance(conv.padding, str))
 
 
-def _gemm_weight(conv: nn.Conv1d, dtype: torch.dtype) -> torch.Tensor:
-    """``[out, k * in]`` at ``dtype`` (column ``i * in + c`` = tap i of input channel c), cast once per weight
+def _gemm_weight(conv: nn.Conv1d, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The weight as ``[out, k * in]`` and the bias as ``[out, 1]`` (or None) at ``dtype`` (column ``i * in + c`` = tap i of input channel c), cast once per weight
     version (an optimiser step or a state-dict load bumps it)."""
     key = (conv.weight._version, conv.weight.data_ptr(), dtype)
     cached = conv.__dict__.get("_gemm_weight")
