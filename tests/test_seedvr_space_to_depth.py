@@ -46,3 +46,25 @@ def test_pixel_refiner_starts_as_a_no_op_then_learns_from_the_degraded_frames():
     # a model without a refiner has no refiner keys: earlier checkpoints and the official ones load unchanged
     plain = MODELS.build(Config.fromfile("configs/seedvr/synth_tiny.py").restorer.to_dict())
     assert not any(k.startswith("refiner") for k in plain.state_dict())
+
+
+def test_context_stage_starts_as_a_no_op_and_sees_beyond_the_full_resolution_convs():
+    """PixelRefiner(context_channels=...) adds a half-resolution stage: zero-initialised (weights saved without it
+    still restore the same), and once trained a pixel's correction depends on pixels 10 away, which the three 3x3
+    full-resolution convs (receptive field 7) cannot see."""
+    from tempo.models.seedvr import PixelRefiner
+
+    torch.manual_seed(0)
+    plain = PixelRefiner(channels=8, layers=3)
+    wide = PixelRefiner(channels=8, layers=3, context_channels=8, context_blocks=2)
+    missing, unexpected = wide.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith("context.") for k in missing)
+    restored, degraded = torch.rand(3, 2, 32, 32) * 2 - 1, torch.rand(3, 2, 32, 32) * 2 - 1
+    torch.testing.assert_close(wide(restored, degraded), plain(restored, degraded))
+    for p in wide.parameters():  # as if trained
+        torch.nn.init.normal_(p, std=0.1)
+    far = degraded.clone()
+    far[:, :, 16, 26] += 1.0  # 10 pixels right of (16, 16)
+    assert (wide(restored, far) - wide(restored, degraded))[:, :, 16, 16].abs().max() > 0
+    wide.context = None
+    assert torch.equal(wide(restored, far)[:, :, 16, 16], wide(restored, degraded)[:, :, 16, 16])

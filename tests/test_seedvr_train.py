@@ -159,3 +159,24 @@ def test_dataset_draws_weighted_kinds_clean_items_and_real_x264():
     assert torch.equal(clean["inputs"], clean["targets"])
     with pytest.raises(ValueError, match="unknown degradation types"):
         SeedVRPairs(kind_weights={"h265": 1}, **common)
+
+
+def test_blacken_adds_black_bars_or_black_frames_that_the_degraded_input_keeps():
+    """black_fraction: real footage with letterbox / pillarbox bars or a fade's black frames; the target is black
+    there and the input is the same content degraded (a clean item: identical)."""
+    from tempo.models.seedvr.train_data import blacken
+
+    frames = np.full((5, 24, 32, 3), 128, np.uint8)
+    seen = set()
+    for seed in range(30):
+        out = blacken(frames, np.random.default_rng(seed))
+        assert out.shape == frames.shape and (frames == 128).all()  # a copy
+        black = (out == 0).all(-1)
+        assert black.any() and not black.all()
+        rows, cols, whole = black.all((0, 2)), black.all((0, 1)), black.all((1, 2))
+        seen.add("rows" if rows.any() else "cols" if cols.any() else "frames" if whole.any() else "?")
+    assert seen == {"rows", "cols", "frames"}
+    real = real_footage(["carphone_pristine.mp4"])
+    item = SeedVRPairs(videos=real, clip_len=4, crop=(32, 48), length=1, real_fraction=1.0, seed=1,
+                       black_fraction=1.0, clean_fraction=1.0)[0]
+    assert torch.equal(item["inputs"], item["targets"]) and (item["targets"] == -1).all(0).any()

@@ -87,6 +87,28 @@ def pan_clip(image: np.ndarray, n: int, crop: tuple[int, int], rng: np.random.Ge
     return np.stack([img[y0 + vy * t: y0 + vy * t + ch, x0 + vx * t: x0 + vx * t + cw] for t in range(n)])
 
 
+def blacken(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Black content real footage carries: letterbox bars, pillarbox bars, or black frames at a fade's start or end
+    (a copy of (T, H, W, 3) uint8 ``frames``). A restorer must return black as black: on a black frame any
+    correction is all error, and its PSNR is far above the rest of the clip's, so one such frame moves a
+    per-frame average."""
+    out = frames.copy()
+    t, h, w = out.shape[:3]
+    pick = rng.random()
+    if pick < 0.4:
+        bar = int(rng.integers(2, max(3, h // 4)))
+        out[:, :bar], out[:, h - bar:] = 0, 0
+    elif pick < 0.7:
+        bar = int(rng.integers(2, max(3, w // 4)))
+        out[:, :, :bar], out[:, :, w - bar:] = 0, 0
+    else:
+        k = int(rng.integers(1, t)) if t > 1 else 1
+        out[:k] = 0
+        if rng.random() < 0.5:
+            out = out[::-1].copy()  # the fade's end instead of its start
+    return out
+
+
 def _to_model(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float() / 127.5 - 1
 
@@ -99,13 +121,16 @@ class SeedVRPairs(TorchDataset):
 
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
                  crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None,
-                 photos=(), photos_default=False, clean_fraction=0.0, kind_weights=None, exact_h264=False):
+                 photos=(), photos_default=False, clean_fraction=0.0, kind_weights=None, exact_h264=False,
+                 black_fraction=0.0):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
         # clean_fraction: the chance an item's input is its target (a clean clip must come back unchanged).
         # kind_weights: {EVAL_KINDS name: weight}; real footage then draws its degradation type from them (chains as
         # chain_of_kind) instead of the synth generator's mix. exact_h264: an H.264 step is a real x264 encode of
         # the crop (~50 ms) instead of JPEG standing in for it.
+        # black_fraction: the chance a real-footage item carries black bars or black frames (``blacken``).
         self.clean_fraction, self.exact_h264 = float(clean_fraction), bool(exact_h264)
+        self.black_fraction = float(black_fraction)
         self.kind_weights = None
         if kind_weights:
             unknown = set(kind_weights) - set(EVAL_KINDS)
@@ -176,6 +201,8 @@ class SeedVRPairs(TorchDataset):
             else:
                 ts, ys, xs = self._window(rng, *frames.shape[:3])
                 hq = frames[ts, ys, xs]
+            if self.black_fraction and rng.random() < self.black_fraction:
+                hq = blacken(hq, rng)
             lq = self._degrade(hq, rng)
         if rng.random() < self.clean_fraction:
             lq = hq
