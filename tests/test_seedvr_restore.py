@@ -33,6 +33,19 @@ def test_restore_frames_streams_with_tiles():
     assert all(f.shape == (32, 48, 3) and f.dtype == np.uint8 for f in out)
 
 
+def test_a_flat_frame_comes_back_as_it_was():
+    """A fade's black frame or a blank card (one value everywhere) is its own restoration; frames with detail
+    around it still go through the model, in order."""
+    model = _model()
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (32, 48, 3), dtype=np.uint8) for _ in range(5)]
+    frames[0][:] = 0
+    frames[3][:] = 17
+    out = list(model.restore_frames(iter(frames), chunk=3, overlap=1, tile=None))
+    assert np.array_equal(out[0], frames[0]) and np.array_equal(out[3], frames[3])
+    assert len(out) == 5 and all(f.shape == (32, 48, 3) and f.dtype == np.uint8 for f in out)
+
+
 def test_training_loss_backpropagates_into_the_dit_only():
     model = _model().train()
     hq = torch.rand(3, 5, 32, 32) * 2 - 1

@@ -8,6 +8,7 @@ factor; condition = [LQ latent noised at the shifted condition timestep | ones];
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -147,14 +148,24 @@ class SeedVRRestorer(nn.Module):
     # -- whole videos -------------------------------------------------------------------------------
     def restore_frames(self, frames: Iterable[np.ndarray], chunk: int = 21, overlap: int = 4,
                        tile: int | None = None, tile_overlap: int = 32) -> Iterator[np.ndarray]:
-        """Stream uint8 (H, W, 3) frames to restored uint8 frames with bounded memory."""
-        as_float = (torch.from_numpy(np.asarray(f)).float() / 255.0 for f in frames)
+        """Stream uint8 (H, W, 3) frames to restored uint8 frames with bounded memory. A frame of one single value
+        (a fade's black frame, a blank title card) comes back as it was: none of the degradations restored here turns
+        a picture with detail into a flat one, so its clean frame is itself, and a network's small correction there
+        is all error (a per-frame PSNR average counts that frame at its 100-dB cap)."""
+        flat: deque = deque()  # per input frame, in order: the frame itself if it is flat, else None
+
+        def as_float():
+            for f in frames:
+                f = np.asarray(f)
+                flat.append(f.copy() if f.min() == f.max() else None)
+                yield torch.from_numpy(f).float() / 255.0
 
         def fn(clip):
             return run_tiled(self.restore_clip, clip, tile, tile_overlap)
 
-        for frame in run_chunked(fn, as_float, chunk, overlap):
-            yield (frame * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+        for frame in run_chunked(fn, as_float(), chunk, overlap):  # one output per input, in order
+            kept = flat.popleft()
+            yield kept if kept is not None else (frame * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
 
     # -- training -----------------------------------------------------------------------------------
     def training_loss(self, hq: torch.Tensor, lq: torch.Tensor, generator=None) -> torch.Tensor:
