@@ -34,8 +34,8 @@ def test_restore_frames_streams_with_tiles():
 
 
 def test_a_flat_frame_comes_back_as_it_was():
-    """A fade's black frame or a blank card (one value everywhere) is its own restoration; frames with detail
-    around it still go through the model, in order."""
+    """A fade's black frame or a blank card (one value everywhere) is its own restoration; every frame comes out,
+    in order."""
     model = _model()
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 255, (32, 48, 3), dtype=np.uint8) for _ in range(5)]

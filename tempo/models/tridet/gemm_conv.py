@@ -23,8 +23,9 @@ def _applies(conv: nn.Conv1d, x: torch.Tensor) -> bool:
 
 
 def _gemm_weight(conv: nn.Conv1d, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The weight as ``[out, k * in]`` and the bias as ``[out, 1]`` (or None) at ``dtype`` (column ``i * in + c`` = tap i of input channel c), cast once per weight
-    version (an optimiser step or a state-dict load bumps it)."""
+    """The weight as ``[out, k * in]`` (column ``i * in + c`` = tap i of input channel c) and the bias as
+    ``[out, 1]`` (or None), at ``dtype``, cast once per weight version (an optimiser step or a state-dict load bumps
+    it)."""
     key = (conv.weight._version, conv.weight.data_ptr(), dtype)
     cached = conv.__dict__.get("_gemm_weight")
     if cached is None or cached[0] != key:
