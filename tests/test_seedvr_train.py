@@ -180,3 +180,20 @@ def test_blacken_adds_black_bars_or_black_frames_that_the_degraded_input_keeps()
     item = SeedVRPairs(videos=real, clip_len=4, crop=(32, 48), length=1, real_fraction=1.0, seed=1,
                        black_fraction=1.0, clean_fraction=1.0)[0]
     assert torch.equal(item["inputs"], item["targets"]) and (item["targets"] == -1).all(0).any()
+
+
+def test_soften_keeps_the_size_and_removes_fine_detail():
+    """soft_fraction: real footage made soft (a smaller window interpolated up), the same size, with far less
+    pixel-to-pixel change than the original; an item built with soft_fraction=1 is still a valid pair."""
+    from tempo.models.seedvr.train_data import soften
+
+    frames = np.random.default_rng(0).integers(0, 256, (3, 40, 48, 3), dtype=np.uint8)
+    for seed in range(5):
+        out = soften(frames, np.random.default_rng(seed))
+        assert out.shape == frames.shape and out.dtype == np.uint8
+        detail = np.abs(np.diff(out.astype(float), axis=2)).mean()
+        assert detail < 0.6 * np.abs(np.diff(frames.astype(float), axis=2)).mean()
+    real = real_footage(["carphone_pristine.mp4"])
+    item = SeedVRPairs(videos=real, clip_len=4, crop=(32, 48), length=1, real_fraction=1.0, seed=1,
+                       soft_fraction=1.0, clean_fraction=1.0)[0]
+    assert item["targets"].shape == (3, 4, 32, 48) and torch.equal(item["inputs"], item["targets"])
