@@ -197,3 +197,21 @@ def test_soften_keeps_the_size_and_removes_fine_detail():
     item = SeedVRPairs(videos=real, clip_len=4, crop=(32, 48), length=1, real_fraction=1.0, seed=1,
                        soft_fraction=1.0, clean_fraction=1.0)[0]
     assert item["targets"].shape == (3, 4, 32, 48) and torch.equal(item["inputs"], item["targets"])
+
+
+def test_soft_items_take_only_soft_kinds(monkeypatch):
+    """soft_kinds: a softened item draws its degradation type among these only (blur is left out in training);
+    a soft_kinds that kind_weights cannot draw is refused."""
+    from tempo.models.seedvr import train_data
+
+    drawn = []
+    real_chain = train_data.chain_of_kind
+    monkeypatch.setattr(train_data, "chain_of_kind", lambda kind, rng: drawn.append(kind) or real_chain(kind, rng))
+    real = real_footage(["carphone_pristine.mp4"])
+    ds = SeedVRPairs(videos=real, clip_len=3, crop=(32, 32), length=8, real_fraction=1.0, soft_fraction=1.0,
+                     soft_kinds=("jpeg",), kind_weights=dict(blur=5, jpeg=1))
+    for i in range(len(ds)):
+        ds[i]
+    assert drawn == ["jpeg"] * 8
+    with pytest.raises(ValueError, match="soft_kinds"):
+        SeedVRPairs(videos=real, soft_fraction=1.0, soft_kinds=("jpeg",), kind_weights=dict(blur=1))

@@ -137,7 +137,7 @@ class SeedVRPairs(TorchDataset):
     def __init__(self, synth_dir=None, split="train", videos=(), real_footage_default=False, clip_len=5,
                  crop=(64, 64), length=1000, real_width=320, real_max_frames=150, seed=0, real_fraction=None,
                  photos=(), photos_default=False, clean_fraction=0.0, kind_weights=None, exact_h264=False,
-                 black_fraction=0.0, soft_fraction=0.0):
+                 black_fraction=0.0, soft_fraction=0.0, soft_kinds=None):
         self.clip_len, self.crop, self.length, self.seed = clip_len, tuple(crop), length, seed
         # clean_fraction: the chance an item's input is its target (a clean clip must come back unchanged).
         # kind_weights: {EVAL_KINDS name: weight}; real footage then draws its degradation type from them (chains as
@@ -147,7 +147,12 @@ class SeedVRPairs(TorchDataset):
         self.clean_fraction, self.exact_h264 = float(clean_fraction), bool(exact_h264)
         self.black_fraction = float(black_fraction)
         # soft_fraction: the chance a real-footage item's clean clip is softened (``soften``) before degradation.
+        # soft_kinds: the degradation types a softened item may take (with kind_weights; None = any). Blur is best
+        # left out: a blurred soft clip teaches the network to deblur less everywhere.
         self.soft_fraction = float(soft_fraction)
+        self.soft_kinds = tuple(soft_kinds) if soft_kinds else None
+        if self.soft_kinds and (not kind_weights or not set(self.soft_kinds) & set(kind_weights)):
+            raise ValueError(f"soft_kinds {self.soft_kinds} needs kind_weights naming at least one of them")
         self.kind_weights = None
         if kind_weights:
             unknown = set(kind_weights) - set(EVAL_KINDS)
@@ -218,11 +223,12 @@ class SeedVRPairs(TorchDataset):
             else:
                 ts, ys, xs = self._window(rng, *frames.shape[:3])
                 hq = frames[ts, ys, xs]
-            if self.soft_fraction and rng.random() < self.soft_fraction:
+            soft = bool(self.soft_fraction) and rng.random() < self.soft_fraction
+            if soft:
                 hq = soften(hq, rng)
             if self.black_fraction and rng.random() < self.black_fraction:
                 hq = blacken(hq, rng)
-            lq = self._degrade(hq, rng)
+            lq = self._degrade(hq, rng, only=self.soft_kinds if soft else None)
         if rng.random() < self.clean_fraction:
             lq = hq
         if rng.random() < 0.5:  # horizontal flip
@@ -230,7 +236,8 @@ class SeedVRPairs(TorchDataset):
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
 
 
-    def _degrade(self, hq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _degrade(self, hq: np.ndarray, rng: np.random.Generator, only=None) -> np.ndarray:
+        """A degraded copy of ``hq``; ``only``: restrict kind_weights' draw to these types."""
         if self.kind_weights is None and not self.exact_h264:
             return degrade_clip(hq, rng)[0]
         if self.kind_weights is None:
@@ -239,6 +246,9 @@ class SeedVRPairs(TorchDataset):
             ops = degrade.sample_chain(rng)[1]
         else:
             kinds, weights = self.kind_weights
+            if only:
+                kept = [(k, w) for k, w in zip(kinds, weights) if k in only]
+                kinds, weights = [k for k, _ in kept], np.array([w for _, w in kept]) / sum(w for _, w in kept)
             ops = chain_of_kind(kinds[int(rng.choice(len(kinds), p=weights))], rng)
         odd = hq.shape[1] % 2 or hq.shape[2] % 2  # x264's yuv420 needs even sizes: JPEG stands in there
         if not self.exact_h264 or odd:
