@@ -147,8 +147,8 @@ class SeedVRPairs(TorchDataset):
         self.clean_fraction, self.exact_h264 = float(clean_fraction), bool(exact_h264)
         self.black_fraction = float(black_fraction)
         # soft_fraction: the chance a real-footage item's clean clip is softened (``soften``) before degradation.
-        # soft_kinds: the degradation types a softened item may take (with kind_weights; None = any). Blur is best
-        # left out: a blurred soft clip teaches the network to deblur less everywhere.
+        # soft_kinds: the degradation types a softened item may take (with kind_weights; None = any). Leaving blur
+        # out did not keep the deblurring that soft items cost (docs/seedvr.md, session 18).
         self.soft_fraction = float(soft_fraction)
         self.soft_kinds = tuple(soft_kinds) if soft_kinds else None
         if self.soft_kinds and (not kind_weights or not set(self.soft_kinds) & set(kind_weights)):
