@@ -116,12 +116,18 @@ def soften(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     (the held-out cartoon lost 1.4 dB to over-sharpening)."""
     import cv2
 
-    t, h, w = frames.shape[:3]
+    h, w = frames.shape[1:3]
     factor = float(rng.uniform(1.5, 3.0))
     sh, sw = max(2, round(h / factor)), max(2, round(w / factor))
     y, x = int(rng.integers(0, h - sh + 1)), int(rng.integers(0, w - sw + 1))
     interp = (cv2.INTER_CUBIC, cv2.INTER_LINEAR)[int(rng.integers(2))]
     return np.stack([cv2.resize(f[y:y + sh, x:x + sw], (w, h), interpolation=interp) for f in frames])
+
+
+def _normalised(weights: dict) -> tuple[list, list]:
+    """{name: weight} as (names, probabilities)."""
+    total = float(sum(weights.values()))
+    return list(weights), [w / total for w in weights.values()]
 
 
 def _to_model(frames: np.ndarray) -> torch.Tensor:
@@ -150,16 +156,17 @@ class SeedVRPairs(TorchDataset):
         # soft_kinds: the degradation types a softened item may take (with kind_weights; None = any). Leaving blur
         # out did not keep the deblurring that soft items cost (docs/seedvr.md, session 18).
         self.soft_fraction = float(soft_fraction)
-        self.soft_kinds = tuple(soft_kinds) if soft_kinds else None
-        if self.soft_kinds and (not kind_weights or not set(self.soft_kinds) & set(kind_weights)):
-            raise ValueError(f"soft_kinds {self.soft_kinds} needs kind_weights naming at least one of them")
-        self.kind_weights = None
+        self.kind_weights = self.soft_kind_weights = None  # (kinds, probabilities) each
         if kind_weights:
             unknown = set(kind_weights) - set(EVAL_KINDS)
             if unknown:
                 raise ValueError(f"kind_weights: unknown degradation types {sorted(unknown)}; known: {EVAL_KINDS}")
-            total = float(sum(kind_weights.values()))
-            self.kind_weights = ([k for k in kind_weights], [w / total for w in kind_weights.values()])
+            self.kind_weights = _normalised(kind_weights)
+        if soft_kinds:
+            kept = {k: w for k, w in (kind_weights or {}).items() if k in soft_kinds}
+            if not kept:
+                raise ValueError(f"soft_kinds {tuple(soft_kinds)} needs kind_weights naming at least one of them")
+            self.soft_kind_weights = _normalised(kept)
         # real_fraction: the chance an item comes from real footage. None = by source count, where 120 synth
         # pairs against 2 real videos make 98 % of the items synthetic.
         self.real_fraction = real_fraction
@@ -228,16 +235,15 @@ class SeedVRPairs(TorchDataset):
                 hq = soften(hq, rng)
             if self.black_fraction and rng.random() < self.black_fraction:
                 hq = blacken(hq, rng)
-            lq = self._degrade(hq, rng, only=self.soft_kinds if soft else None)
+            lq = self._degrade(hq, rng, self.soft_kind_weights if soft else None)
         if rng.random() < self.clean_fraction:
             lq = hq
         if rng.random() < 0.5:  # horizontal flip
             hq, lq = hq[:, :, ::-1], lq[:, :, ::-1]
         return {"inputs": _to_model(lq), "targets": _to_model(hq)}
 
-
-    def _degrade(self, hq: np.ndarray, rng: np.random.Generator, only=None) -> np.ndarray:
-        """A degraded copy of ``hq``; ``only``: restrict kind_weights' draw to these types."""
+    def _degrade(self, hq: np.ndarray, rng: np.random.Generator, kind_weights=None) -> np.ndarray:
+        """A degraded copy of ``hq``, its type drawn from ``kind_weights`` (default: the dataset's)."""
         if self.kind_weights is None and not self.exact_h264:
             return degrade_clip(hq, rng)[0]
         if self.kind_weights is None:
@@ -245,10 +251,7 @@ class SeedVRPairs(TorchDataset):
 
             ops = degrade.sample_chain(rng)[1]
         else:
-            kinds, weights = self.kind_weights
-            if only:
-                kept = [(k, w) for k, w in zip(kinds, weights) if k in only]
-                kinds, weights = [k for k, _ in kept], np.array([w for _, w in kept]) / sum(w for _, w in kept)
+            kinds, weights = kind_weights or self.kind_weights
             ops = chain_of_kind(kinds[int(rng.choice(len(kinds), p=weights))], rng)
         odd = hq.shape[1] % 2 or hq.shape[2] % 2  # x264's yuv420 needs even sizes: JPEG stands in there
         if not self.exact_h264 or odd:
