@@ -1,6 +1,7 @@
 # Fill a masked region (onion-peel), then detect actions on the completed video.
 # Run: tempo run pipelines/complete_detect.py clip.mp4 -o out/ --cfg-options OnionPeelComplete.boxes=10,10,20,20
-#      (--cfg-options OnionPeelComplete.mask=mask.png for a mask file; out/clip.json/.csv/... and out/clip_completed.mp4)
+#      (--cfg-options OnionPeelComplete.mask=mask.png for a mask file;
+#       out/clip.json/.csv/... and out/clip_completed.mp4)
 _base_ = ["./detect.py"]
 stages = [
     dict(type="OnionPeelComplete", mask=None, boxes=["8,8,16,16"], dilate=0, checkpoint=None),

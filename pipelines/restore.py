@@ -1,5 +1,6 @@
 # Restore a degraded video with SeedVR; the restored video is cached as a file.
-# Run: tempo run pipelines/restore.py VIDEO_OR_FOLDER -o out/ [--cfg-options SeedVRRestore.tile=256 SeedVRRestore.steps=4]
+# Run: tempo run pipelines/restore.py VIDEO_OR_FOLDER -o out/ \
+#          [--cfg-options SeedVRRestore.tile=256 SeedVRRestore.steps=4]
 #      (out/<video>_restored.mp4)
 # `tempo restore in.mp4 -o x.mp4` runs this very config; its flags become these overrides (--checkpoint ->
 # SeedVRRestore.checkpoint, --tile -> SeedVRRestore.tile, --one-step -> SeedVRRestore.steps=1, ...;

@@ -35,7 +35,8 @@ def make_data(root, n=4, sentence=False):
             np.savez(root / "text" / f"qid{q}.npz", **{key: text})
             st = 2 * int(rng.integers(0, N_CLIPS // 2))
             f.write(json.dumps({"qid": q, "query": f"q{q}", "vid": vid, "duration": N_CLIPS * 2,
-                                "relevant_windows": [[st, st + 8]], "relevant_clip_ids": list(range(st // 2, st // 2 + 4)),
+                                "relevant_windows": [[st, st + 8]],
+                                "relevant_clip_ids": list(range(st // 2, st // 2 + 4)),
                                 "saliency_scores": [[2, 3, 4]] * 4}) + "\n")
 
 
@@ -50,9 +51,11 @@ def tiny_cfg(root, iters=12, sentence=False):
         work_dir=str(root / "work"),
         train_dataloader=dict(batch_size=4, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=False),
                               collate_fn=dict(type="grounding_collate"), dataset=ds),
-        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=iters, val_interval=10 ** 6),  # one batch per epoch (the iter loop sleeps 2 s per epoch)
+        # one batch per epoch (the iter loop sleeps 2 s per epoch)
+        train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=iters, val_interval=10 ** 6),
         optim_wrapper=dict(optimizer=dict(type="AdamW", lr=3e-4, weight_decay=1e-4), clip_grad=dict(max_norm=0.1)),
-        default_hooks=dict(logger=dict(type="LoggerHook", interval=1), checkpoint=dict(type="CheckpointHook", interval=1000, save_last=False)),
+        default_hooks=dict(logger=dict(type="LoggerHook", interval=1),
+                           checkpoint=dict(type="CheckpointHook", interval=1000, save_last=False)),
         custom_hooks=[dict(type="TempoSafeCheckpointHook")],
         val_dataloader=dict(batch_size=2, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=False),
                             collate_fn=dict(type="grounding_collate"), dataset=ds),

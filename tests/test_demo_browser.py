@@ -57,7 +57,8 @@ def demo(tmp_path_factory):
     known = None
     for row in rows[:3]:
         top = search.search(row["query"], top_k=1, folder=root / "clips")[0]
-        if Path(top.clip).stem == row["vid"] and max(_iou((top.start, top.end), w) for w in row["relevant_windows"]) >= 0.5:
+        if Path(top.clip).stem == row["vid"] and max(_iou((top.start, top.end), w)
+                                                     for w in row["relevant_windows"]) >= 0.5:
             known = (row, top)
             break
     if known is None:

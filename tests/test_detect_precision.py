@@ -15,7 +15,8 @@ from tempo.stages.detect import TriDetCandidates
 pytestmark = pytest.mark.usefixtures("one_torch_thread", "own_cache")
 # MotionStats features (77-d, no network): the cheapest real features of a real video
 MODEL = dict(type="TriDet", input_dim=77, num_classes=3, max_seq_len=32, embd_dim=64, fpn_dim=64, head_dim=32,
-             sgp_mlp_dim=32, max_buffer_len_factor=2.0, test_cfg=dict(pre_nms_topk=200, max_seg_num=30, min_score=0.001))
+             sgp_mlp_dim=32, max_buffer_len_factor=2.0,
+             test_cfg=dict(pre_nms_topk=200, max_seg_num=30, min_score=0.001))
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,8 @@ def overlaps(moment, windows) -> bool:
 
 
 def default_rows(search, plan) -> np.ndarray:
-    """The rows the default indexes: TextClipNet's, then (with the object stage) the object slots of full-size frames."""
+    """The rows the default indexes: TextClipNet's, then (with the object stage) the object slots of
+    full-size frames."""
     backbone = TextClipNet()
     rows = centered_rows(backbone, render_video(plan, backbone.input_size), plan.fps)
     if search.object_match is None:

@@ -43,7 +43,8 @@ def test_default_pipeline_propagates_a_moving_box(panning, capsys):
     err = np.abs(got[hole].astype(int) - frames[hole]).mean()
     assert err < 6, err  # Telea or the OPN alone cannot restore random texture; propagation does
     fast = d / "fast.mkv"
-    assert main(args[:-3] + ["-o", str(fast), "--json", "--refine", "telea"] + [a for b in boxes for a in ("--box", b)]) == 0
+    assert main(args[:-3] + ["-o", str(fast), "--json", "--refine", "telea"]
+                + [a for b in boxes for a in ("--box", b)]) == 0
     assert json.loads(capsys.readouterr().out)["pipeline"] == "propagation + Telea"
     got = VideoReader(fast).get_frames(range(T))
     assert np.array_equal(got[~hole], frames[~hole])

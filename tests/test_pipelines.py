@@ -15,7 +15,8 @@ from tempo.pipeline import Cache, Pipeline, Stage
 from tempo.pipeline.files import FileOutput
 
 MODEL = dict(type="TriDet", input_dim=1280, num_classes=3, max_seq_len=32, embd_dim=32, fpn_dim=32, head_dim=16,
-             sgp_mlp_dim=16, max_buffer_len_factor=2.0, test_cfg=dict(pre_nms_topk=200, max_seg_num=20, min_score=0.001))
+             sgp_mlp_dim=16, max_buffer_len_factor=2.0,
+             test_cfg=dict(pre_nms_topk=200, max_seg_num=20, min_score=0.001))
 
 
 def _bundle(folder, seed=0):

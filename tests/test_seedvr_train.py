@@ -77,7 +77,8 @@ def test_runner_trains_from_config_and_exports_a_restorer(tmp_path):
     assert main(["synth", "--task", "restore", "--preset", "tiny", "-o", str(tmp_path / "s")]) == 0
     cfg = Config.fromfile(CONFIG)
     ds = cfg.train_dataloader.dataset
-    ds.synth_dir, ds.real_footage_default, ds.videos = str(tmp_path / "s"), False, real_footage(["carphone_pristine.mp4"])
+    ds.synth_dir, ds.real_footage_default, ds.videos = (str(tmp_path / "s"), False,
+                                                        real_footage(["carphone_pristine.mp4"]))
     ds.crop, ds.length = (32, 32), 4
     cfg.train_dataloader.batch_size = 2
     cfg.train_cfg.max_iters = 2

@@ -22,7 +22,8 @@ def rows(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth_ground")
     paths = generate("ground", PRESET, seed=5, out_dir=out, workers=2)
     assert [p.name for p in paths] == ["ground_train.jsonl", "ground_val.jsonl", "ground_test.jsonl"]
-    rows = [(p.name.split("_")[1].split(".")[0], json.loads(line)) for p in paths for line in p.read_text().splitlines()]
+    rows = [(p.name.split("_")[1].split(".")[0], json.loads(line))
+            for p in paths for line in p.read_text().splitlines()]
     return out, rows
 
 
@@ -83,4 +84,5 @@ def test_detect_and_ground_share_scenes(tmp_path):
     a = generate("detect", small, seed=2, out_dir=tmp_path / "d", workers=1)
     b = generate("ground", small, seed=2, out_dir=tmp_path / "g", workers=1)
     assert a and b
-    assert (tmp_path / "d/videos/synth_train_0000.mp4").read_bytes() == (tmp_path / "g/videos/synth_train_0000.mp4").read_bytes()
+    assert ((tmp_path / "d/videos/synth_train_0000.mp4").read_bytes()
+            == (tmp_path / "g/videos/synth_train_0000.mp4").read_bytes())

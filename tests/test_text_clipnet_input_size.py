@@ -54,7 +54,8 @@ def test_weights_continued_at_another_size_are_read_at_that_size_end_to_end(tmp_
 
 
 def test_grounding_probe_reads_frames_at_the_weights_size_and_writes_each_query(tmp_path):
-    """tools/probe_text_clipnet_grounding.py on a tiny 40-px network (2 of the 3 tiny train scenes): frames rendered at 40 px (the sidecar's
+    """tools/probe_text_clipnet_grounding.py on a tiny 40-px network (2 of the 3 tiny train scenes): frames rendered
+    at 40 px (the sidecar's
     size, not the probe's), one prediction line per scored query with what a miss analysis needs."""
     import importlib.util
     import json
@@ -68,7 +69,8 @@ def test_grounding_probe_reads_frames_at_the_weights_size_and_writes_each_query(
     weights = _save(TextClipNetTrainer(**TINY, input_size=40), tmp_path / "w.safetensors", input_size=40)
     out, pred = tmp_path / "m.json", tmp_path / "p.jsonl"
     assert probe.main([str(weights), "--preset", "tiny", "--seed", "0", "--split", "train", "--workers", "1",
-                       "--max-videos", "2", "--cache-dir", str(tmp_path / "frames"), "--out", str(out), "--predictions", str(pred)]) == 0
+                       "--max-videos", "2", "--cache-dir", str(tmp_path / "frames"), "--out", str(out),
+                       "--predictions", str(pred)]) == 0
     rendered = list((tmp_path / "frames").iterdir())
     assert [d.name for d in rendered] == ["tiny_seed0_40px"] and len(list(rendered[0].iterdir())) == 2
     frames = np.load(next(rendered[0].iterdir()))

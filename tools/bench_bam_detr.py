@@ -26,8 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def random_batch(b, n_clips, n_tokens, v_dim, t_dim, device):
-    return dict(src_txt=torch.randn(b, n_tokens, t_dim, device=device), src_txt_mask=torch.ones(b, n_tokens, device=device),
-                src_vid=torch.randn(b, n_clips, v_dim, device=device), src_vid_mask=torch.ones(b, n_clips, device=device))
+    return dict(src_txt=torch.randn(b, n_tokens, t_dim, device=device),
+                src_txt_mask=torch.ones(b, n_tokens, device=device),
+                src_vid=torch.randn(b, n_clips, v_dim, device=device),
+                src_vid_mask=torch.ones(b, n_clips, device=device))
 
 
 def main(argv=None) -> int:

@@ -78,7 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--one", default=None, help="the single clip timed alone (default: the folder's first)")
     parser.add_argument("--repeats", type=int, default=3, help="in-process runs of each mode (alternated)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--batch", type=int, default=2, help="videos at once in the batched rows (tempo detect --batch)")
+    parser.add_argument("--batch", type=int, default=2,
+                        help="videos at once in the batched rows (tempo detect --batch)")
     args = parser.parse_args(argv)
     os.environ["TEMPO_NO_CACHE"] = "1"  # features really computed, in this process and the ones it starts
     work = Path(tempfile.mkdtemp(prefix="tempo_bench_detect_"))

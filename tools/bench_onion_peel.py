@@ -122,7 +122,8 @@ def bench_pipeline(h: int, w: int, n: int, device) -> list[dict]:
         wall, cpu = time.perf_counter(), time.process_time()
         done = list(completer.run(n, lambda idx: given[list(idx)], lambda i: holes[i]))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        rows.append(dict(size=f"{h}x{w}", pipeline=completer.name, frames=n, hole_fraction=round(float(holes.mean()), 3),
+        rows.append(dict(size=f"{h}x{w}", pipeline=completer.name, frames=n,
+                         hole_fraction=round(float(holes.mean()), 3),
                          residual_fraction=round(completer.stats["residual"] / holes.sum(), 3),
                          peel_steps=sum(d.steps for d in done), wall_s=round(wall, 2), cpu_s=round(cpu, 2),
                          frames_per_s=round(n / wall, 3), frames_per_cpu_s=round(n / cpu, 3)))
@@ -160,7 +161,8 @@ def main(argv=None):
             rows += bench_pipeline(h, w, args.frames, device)
         print(f"\ndevice={device} threads={torch.get_num_threads()} (frames/s: wall clock; per CPU s: process time)")
         for r in rows:
-            print(f"{r['size']:>9} {r['pipeline']:<30} {r['frames_per_s']:>8.3f} frames/s {r['frames_per_cpu_s']:>8.3f} "
+            print(f"{r['size']:>9} {r['pipeline']:<30} {r['frames_per_s']:>8.3f} frames/s "
+                  f"{r['frames_per_cpu_s']:>8.3f} "
                   f"per CPU s  (residual {r['residual_fraction']:.0%} of the hole)")
         return save_rows(rows, args.json)
     ks = [int(k) for k in args.memory_frames.split(",")]

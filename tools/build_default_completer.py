@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-from build_common import add_video_build_arguments, evaluate_cached, last_iteration  # tools/ is on sys.path when run as a script
+# tools/ is on sys.path when run as a script
+from build_common import add_video_build_arguments, evaluate_cached, last_iteration
 from tempo.tasks.complete_eval import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]

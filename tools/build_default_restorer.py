@@ -35,7 +35,8 @@ import sys
 import time
 from pathlib import Path
 
-from build_common import add_video_build_arguments, evaluate_cached, last_iteration  # tools/ is on sys.path when run as a script
+# tools/ is on sys.path when run as a script
+from build_common import add_video_build_arguments, evaluate_cached, last_iteration
 from tempo.tasks.restore_eval import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +111,8 @@ def train_wall_seconds(work_dir: Path) -> int | None:
 def training_history(line: str | None) -> list:
     """The shipped metrics' history (each stage's line), with this stage's line added when it trained from them."""
     try:
-        history = json.loads(Path(str(ROOT / "tempo/weights/seedvr_synth.metrics.json")).read_text())["training"]["history"]
+        history = json.loads(Path(str(ROOT / "tempo/weights/seedvr_synth.metrics.json"))
+                             .read_text())["training"]["history"]
     except (OSError, KeyError, ValueError):
         history = []
     return [*history, line] if line else history
@@ -128,7 +130,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-train", action="store_true", help="only (re)build data, bundle and metrics")
     parser.add_argument("--init-from-bundle", action="store_true",
                         help="start training from the shipped tempo/weights/seedvr_synth.safetensors (same network)")
-    parser.add_argument("--history", default=None, help="a line for the metrics' training history (what this stage did)")
+    parser.add_argument("--history", default=None,
+                        help="a line for the metrics' training history (what this stage did)")
     args = parser.parse_args(argv)
     data, real, work_dir = Path(args.data), Path(args.real_data), Path(args.work_dir)
 

@@ -103,7 +103,8 @@ def main(argv=None) -> int:
     parser.add_argument("--eval-split", default="val")
     parser.add_argument("--agreement", type=int, default=0, metavar="N",
                         help="with --aligned: for the first N queries, is the top moment of a search over the whole "
-                             "pool the same with the pre-filter's 128 candidates as without (slow: the head on every clip)")
+                             "pool the same with the pre-filter's 128 candidates as without "
+                             "(slow: the head on every clip)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     import tempo.features  # noqa: F401  (registers the text encoders)

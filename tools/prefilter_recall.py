@@ -7,7 +7,8 @@ them) with the embedded default or another grounder.
 Every video of the given ``tempo synth --task ground`` folders forms one pool; for each query of ``--split``, the place
 of its own video when the pre-filter ranks the whole pool gives recall@K. ``--match-weights`` (grounders with the
 object stage) scores the same pool with each weight of the object match column (0 = the embedding alone).
-``--agreement K``: for each of the first ``--agreement-queries`` queries, is the top moment of a search over the whole pool also the top moment when only
+``--agreement K``: for each of the first ``--agreement-queries`` queries, is the top moment of a search over the whole
+pool also the top moment when only
 the pre-filter's K best clips go through the head?
 """
 from __future__ import annotations
@@ -70,7 +71,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--match-weights", type=float, nargs="+", default=None,
                         help="object match column weights to compare (default: the shipped one)")
-    parser.add_argument("--agreement", type=int, default=0, metavar="K", help="see above (slow: the head on every clip)")
+    parser.add_argument("--agreement", type=int, default=0, metavar="K",
+                        help="see above (slow: the head on every clip)")
     parser.add_argument("--agreement-queries", type=int, default=100, help="the first N queries for --agreement")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)

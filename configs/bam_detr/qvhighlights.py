@@ -21,8 +21,10 @@ dataset_common = dict(type="GroundingFeatureDataset",
                       v_feat_dirs=[feat_root + "/slowfast_features", feat_root + "/clip_features"],
                       t_feat_dir=feat_root + "/clip_text_features", q_feat_type="last_hidden_state",
                       max_q_l=max_q_l, max_v_l=max_v_l, clip_len=clip_length, max_windows=5, use_tef=True)
-train_dataloader = dict(num_workers=4, dataset=dict(dataset_common, ann_file=data_root + "/highlight_train_release.jsonl"))
-val_dataloader = dict(batch_size=100, num_workers=4, dataset=dict(dataset_common, ann_file=data_root + "/highlight_val_release.jsonl"))
+train_dataloader = dict(num_workers=4,
+                        dataset=dict(dataset_common, ann_file=data_root + "/highlight_train_release.jsonl"))
+val_dataloader = dict(batch_size=100, num_workers=4,
+                      dataset=dict(dataset_common, ann_file=data_root + "/highlight_val_release.jsonl"))
 test_dataloader = val_dataloader
 val_evaluator = dict(type="TempoGroundingMetric", ann_file=data_root + "/highlight_val_release.jsonl",
                      variant="bam", dataset="hl")

@@ -4,7 +4,8 @@
 # clip-vit-base-patch32, the CLIP the features came from). The official QVHighlights weights also read SlowFast
 # features, which tempo does not extract from video: tempo ground refuses them with one line.
 #
-#   python tools/train.py configs/bam_detr/qvhighlights_clip.py --cfg-options search_bundle.clip_dir=clip-vit-base-patch32
+#   python tools/train.py configs/bam_detr/qvhighlights_clip.py \
+#       --cfg-options search_bundle.clip_dir=clip-vit-base-patch32
 #   tempo ground my_videos/ "a dog catches a frisbee" --checkpoint work_dirs/qvhighlights_clip/search.safetensors
 _base_ = ["./qvhighlights.py"]
 

@@ -1,6 +1,7 @@
 # A CPU-trainable SeedVR (issue #23): the tiny NaDiT of synth_tiny.py on a fixed, lossless space-to-depth latent
 # (tempo.models.seedvr.space_to_depth: 2x2 pixels -> 12 channels, a 1x1x1 learned head) instead of a learned VAE.
-#   python tools/train.py configs/seedvr/synth_s2d.py --work-dir WORK --cfg-options train_dataloader.dataset.synth_dir=DIR
+#   python tools/train.py configs/seedvr/synth_s2d.py --work-dir WORK \
+#       --cfg-options train_dataloader.dataset.synth_dir=DIR
 _base_ = ["./synth_tiny.py"]
 num_layers = 4
 restorer = dict(

@@ -1,6 +1,7 @@
 # TextClipNet: tempo's text-aligned clip encoder for the synthetic grounding benchmark (`tempo synth --task ground
 # --preset small`, 224x224 at 15 fps). A (2+1)D CNN sees each 16-frame window (rows every 4 frames = 0.27 s) as 8
-# frames at 64x64 (the windows and body of ActionClipNet, whose trained body it starts from); its embedding is trained to score how well a caption (a frozen MiniLM sentence embedding through
+# frames at 64x64 (the windows and body of ActionClipNet, whose trained body it starts from); its embedding is
+# trained to score how well a caption (a frozen MiniLM sentence embedding through
 # a small MLP) describes the window: sigmoid loss over every (window, caption) pair of a batch, with negatives that
 # force binding (the same object doing another action, the same action by an object with one attribute changed).
 # Frames are rendered from the scene plans (no decoder needed), the captions' embeddings come from a bank made once:

@@ -1,5 +1,6 @@
 # TextClipNet on one GPU for a few minutes: more seeds, 96 px, a wider body trained from scratch, big batches, bf16,
-# frames rendered by 16 processes. Prepared and run end to end on CPU at tiny sizes; not yet run on a GPU. The schedule is fitted to the wall clock with tools/train.py --time-budget:
+# frames rendered by 16 processes. Prepared and run end to end on CPU at tiny sizes; not yet run on a GPU. The
+# schedule is fitted to the wall clock with tools/train.py --time-budget:
 #
 #   python tools/train.py configs/text_clipnet/synth_gpu.py --time-budget 300
 _base_ = ["./synth.py"]

@@ -1,6 +1,7 @@
 # TriDet for tempo's synthetic detection benchmark (`tempo synth --task detect --preset small`, 15 fps)
 # on the default two-stream features (TwoStream: EfficientNet-Lite0 1280-d + MotionStats 77-d flow statistics,
-# one feature per 16-frame window every 4 frames, as written by `tempo extract --backbone TwoStream`). A small model (~3.7 M parameters, ~15 MB safetensors).
+# one feature per 16-frame window every 4 frames, as written by `tempo extract --backbone TwoStream`). A small model
+# (~3.7 M parameters, ~15 MB safetensors).
 _base_ = ["./_base_/tridet_runtime.py"]
 
 data_root = "data/synth_detect"

@@ -25,7 +25,8 @@ def add_arguments(parser) -> None:
                         help="moment-search engine: bam_detr (default) or textclip (TextClipNet's match "
                              "probability; reads the query, see tempo ground --help)")
     parser.add_argument("--search-checkpoint", default=None,
-                        help="BAM-DETR checkpoint, or TextClipNet weights with --search-head textclip (default: embedded)")
+                        help="BAM-DETR checkpoint, or TextClipNet weights with --search-head textclip "
+                             "(default: embedded)")
     parser.add_argument("--detect-checkpoint", default=None, help="TriDet checkpoint (default: embedded)")
     parser.add_argument("--checkpoint-dir", default=None,
                         help="folder of checkpoints visitors may pick from, per session (default: none)")

@@ -26,7 +26,8 @@ def add_arguments(parser) -> None:
                                         "mmaction2 ones and CLIPImage need --checkpoint)")
     backbone.backbones = _BackboneNames()  # argparse fills %(backbones)s from the action's own attributes
     parser.add_argument("--config", default=None,
-                        help="mmaction2 config file (mmaction backbones); CLIP config.json (CLIPImage + a checkpoint file)")
+                        help="mmaction2 config file (mmaction backbones); "
+                             "CLIP config.json (CLIPImage + a checkpoint file)")
     parser.add_argument("--checkpoint", default=None,
                         help="backbone weights: an mmaction2 .pth; for CLIPImage a local Hugging Face CLIP folder "
                              "or a .safetensors/.bin file")

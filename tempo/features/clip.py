@@ -115,7 +115,8 @@ class CLIPWeights:
 
         _offline()
         if tower == "text":
-            sub, cls, prefixes = self.config.text_config, CLIPTextModelWithProjection, ("text_model.", "text_projection.")
+            sub, cls, prefixes = (self.config.text_config, CLIPTextModelWithProjection,
+                                  ("text_model.", "text_projection."))
         else:
             sub, cls, prefixes = (self.config.vision_config, CLIPVisionModelWithProjection,
                                   ("vision_model.", "visual_projection."))

@@ -51,7 +51,8 @@ class _DecordBackend:
         times = np.asarray(self._vr.get_frame_timestamp(np.arange(self.num_frames)), np.float64)[:, 0]
         # decord reports garbage timestamps (-3.8e17) for B-frames in AVI; its frame order is then wrong too
         tolerance = 0.5 * frame_step(packets, info.fps) + 1e-3
-        if not (np.all(np.isfinite(times)) and np.all(np.abs((times - times[0]) - (packets - packets[0])) <= tolerance)):
+        if not (np.all(np.isfinite(times))
+                and np.all(np.abs((times - times[0]) - (packets - packets[0])) <= tolerance)):
             raise ValueError("frame timestamps disagree with the container's")
         self.times = times
         self.lost: set[int] = set()

@@ -37,7 +37,8 @@ _KEY = re.compile(r"[A-Za-z0-9_-]{2,128}")
 _TEMP = re.compile(r"\.(?P<key>[A-Za-z0-9_-]{2,128})\."
                    r"(?:(?P<host>[A-Za-z0-9-]*)-(?P<pid>\d+)\.)?[A-Za-z0-9_]+\.tmp")
 # a file output: <key>.<output name><suffix>, e.g. <key>.video.mp4 (names and suffixes as files.py allows)
-_BLOB = re.compile(r"(?P<key>[A-Za-z0-9_-]{2,128})\.(?P<name>[a-z][a-z0-9_]{0,31})(?P<suffix>(\.[A-Za-z0-9]{1,8}){0,2})")
+_BLOB = re.compile(r"(?P<key>[A-Za-z0-9_-]{2,128})\.(?P<name>[a-z][a-z0-9_]{0,31})"
+                   r"(?P<suffix>(\.[A-Za-z0-9]{1,8}){0,2})")
 _TAG_TEMP = re.compile(r"\.CACHEDIR\.TAG\.[A-Za-z0-9_-]+\.tmp")
 HOST = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:64]
 _STARTED = time.time()  # about when this process started
@@ -140,7 +141,8 @@ def walk(root: Path, stage: str | None = None):
     """Yield ``(kind, path, stage, key)`` for every file in the layout's entry folders.
 
     kind: "entry" (``<key>.npz`` under the right ``<key[:2]>`` folder), "blob" (a file output of an
-    entry, ``<key>.<name><suffix>``), "temp" (our temp file name) or "other" (anything else found there, never ours to touch). Symlinks are not followed.
+    entry, ``<key>.<name><suffix>``), "temp" (our temp file name) or "other" (anything else found there, never ours
+    to touch). Symlinks are not followed.
     """
     for sdir in _dirs(root):
         if not valid_stage(sdir.name) or (stage is not None and sdir.name != stage):

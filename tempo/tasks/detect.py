@@ -67,7 +67,8 @@ class ActionDetector:
             model = load_tempo_checkpoint(checkpoint, bundle["model"])
             return model, {**DEFAULT_FEATURES, **bundle.get("features", {})}, bundle.get("classes")
         if config is None:
-            raise UsageError(f"{checkpoint}: an official checkpoint needs --config (e.g. configs/tridet/thumos14_i3d.py)")
+            raise UsageError(f"{checkpoint}: an official checkpoint needs --config "
+                             "(e.g. configs/tridet/thumos14_i3d.py)")
         model, features = _model_from_config(config)
         load_official(model, checkpoint)
         return model, features, None
@@ -150,7 +151,8 @@ def _model_from_config(config):
     if path.suffix == ".json":
         official = json.loads(path.read_text())
         ds = official.get("dataset", {})
-        return build_from_official_config(official), {"backbone": None, "layout": "detect", "fps": ds.get("default_fps"),
+        return build_from_official_config(official), {"backbone": None, "layout": "detect",
+                                                      "fps": ds.get("default_fps"),
                                                       "num_frames": ds["num_frames"], "stride": ds["feat_stride"]}
     cfg = load_config(path)  # a .py config runs code by design; a YAML one is data
     if is_data_config(path):

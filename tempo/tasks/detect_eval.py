@@ -103,5 +103,6 @@ def run(args) -> int:
         print(f"{result['videos']} videos ({result['split']}, {result['dtype']}), mAP@tIoU {thr}")
         print(f"average mAP: {result['average_mAP'] * 100:.2f} (ties: {result['tie_break']})")
         print("average AP per class: " + ", ".join(f"{k} {v * 100:.1f}" for k, v in
-                                                   sorted(result["average_ap_per_class"].items(), key=lambda kv: -kv[1])))
+                                                   sorted(result["average_ap_per_class"].items(),
+                                                          key=lambda kv: -kv[1])))
     return 0

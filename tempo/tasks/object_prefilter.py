@@ -14,7 +14,8 @@ import numpy as np
 from ..models.object_match.match import match_columns
 from .prefilter import l2_rows
 
-MATCH_WEIGHT = 4.0  # seed 0 val, 80 clips: R@10 36 / 81 / 85 / 85 % at weights 0 / 1 / 4 / 16 (tools/prefilter_recall.py)
+# seed 0 val, 80 clips: R@10 36 / 81 / 85 / 85 % at weights 0 / 1 / 4 / 16 (tools/prefilter_recall.py)
+MATCH_WEIGHT = 4.0
 
 
 class ObjectPrefilter:

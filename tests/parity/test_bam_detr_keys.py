@@ -15,7 +15,8 @@ def read_keys(path):
     text = path.read_text()
     table = text.split("## keys")[1].split("\n## ")[0].strip().splitlines()[2:]
     rows = [line.split("\t") for line in table]
-    aliases = [line.split(" == ") for line in text.split("## alias pairs")[1].split("\n## ")[0].strip().splitlines()[1:]]
+    aliases = [line.split(" == ")
+               for line in text.split("## alias pairs")[1].split("\n## ")[0].strip().splitlines()[1:]]
     return [(r[0], r[1]) for r in rows], aliases
 
 
@@ -53,4 +54,5 @@ def test_checkpoint_loads_strictly_into_fixture_build(parity_dir):
     ckpt = read_official_checkpoint(d / "model.ckpt")
     model = build_from_official_opt(vars(ckpt["opt"]))
     model.load_state_dict(ckpt["model"], strict=True)
-    assert torch.equal(model.span_embed[0][0].layers[0].weight, model.transformer.decoder.bbox_embed[0][0].layers[0].weight)
+    assert torch.equal(model.span_embed[0][0].layers[0].weight,
+                       model.transformer.decoder.bbox_embed[0][0].layers[0].weight)

@@ -58,14 +58,16 @@ def test_single_items_match_official(fx):
         for k in ("vid_proj", "txt_proj", "hs", "reference"):
             torch.testing.assert_close(out[k], ref[k], atol=fx["atol_inter"], rtol=0, msg=k)
         torch.testing.assert_close(out["t2v_video"], ref["t2v_video"].transpose(0, 1), atol=fx["atol_inter"], rtol=0)
-        torch.testing.assert_close(out["encoder_out"], ref["encoder_out"].transpose(0, 1), atol=fx["atol_inter"], rtol=0)
+        torch.testing.assert_close(out["encoder_out"], ref["encoder_out"].transpose(0, 1),
+                                   atol=fx["atol_inter"], rtol=0)
         ranking = fx["outputs"]["single_ranking"][i]["scores"]
         torch.testing.assert_close(out["pred_quality"][..., 0], ranking, atol=fx["atol"], rtol=0)
 
 
 def test_query_embed_constraint_in_place(fx):
     model, _ = load_official(fx["dir"] / "model.ckpt")
-    torch.testing.assert_close(model.query_embed.weight.detach(), fx["outputs"]["query_embed_before_forward"], atol=0, rtol=0)
+    torch.testing.assert_close(model.query_embed.weight.detach(), fx["outputs"]["query_embed_before_forward"],
+                               atol=0, rtol=0)
     run(model, fx["inputs"]["single"][0])
     after = model.query_embed.weight.detach().clone()
     torch.testing.assert_close(after, fx["outputs"]["query_embed_after_forward"], atol=1e-6, rtol=0)

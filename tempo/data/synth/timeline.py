@@ -158,7 +158,8 @@ def _plan_instances(rng, obj: SceneObject, spec: SceneSpec, frame: Frame, num_fr
         if hi < action.min_duration:
             break
         start = round(t * fps) / fps
-        frames = max(int(np.ceil(action.min_duration * fps - 1e-6)), round(_loguniform(rng, action.min_duration, hi) * fps))
+        frames = max(int(np.ceil(action.min_duration * fps - 1e-6)),
+                     round(_loguniform(rng, action.min_duration, hi) * fps))
         end = start + frames / fps
         if end > last + 1e-9:
             break

@@ -113,8 +113,10 @@ class BAMCriterion(nn.Module):
             # official: normalised spans scaled by the PADDED length
             for left, right in (span_cxw_to_xx(spans) * t).tolist() if len(spans) else []:
                 length = right - left
-                tgt_l[i][(frames >= left - length * BOUNDARY_DELTA_OUT) & (frames <= left + length * BOUNDARY_DELTA_IN)] = 1
-                tgt_r[i][(frames >= right - length * BOUNDARY_DELTA_IN) & (frames <= right + length * BOUNDARY_DELTA_OUT)] = 1
+                tgt_l[i][(frames >= left - length * BOUNDARY_DELTA_OUT)
+                         & (frames <= left + length * BOUNDARY_DELTA_IN)] = 1
+                tgt_r[i][(frames >= right - length * BOUNDARY_DELTA_IN)
+                         & (frames <= right + length * BOUNDARY_DELTA_OUT)] = 1
         n_pad = (1 - mask).sum(-1, keepdim=True)
 
         def weighted_bce(pred, tgt):
@@ -175,7 +177,8 @@ class BAMCriterion(nn.Module):
         for i, aux in enumerate(outputs.get("aux_outputs", [])):
             aux_idx = self.matcher(aux, span_labels)
             all_indices["aux"].append(aux_idx)
-            losses.update({f"{k}_{i}": v for k, v in self.layer_losses(aux, span_labels, aux_idx, False, targets).items()})
+            losses.update({f"{k}_{i}": v
+                           for k, v in self.layer_losses(aux, span_labels, aux_idx, False, targets).items()})
         return (losses, all_indices) if return_indices else losses
 
     def total(self, losses: dict) -> torch.Tensor:

@@ -28,7 +28,8 @@ class SelfAttentionEncoderLayer(nn.Module):
 
 class TextToVideoEncoderLayer(SelfAttentionEncoderLayer):
     """Video clips (queries, with positions) attend to text tokens (keys with positions, values without).
-    Only the video rows change (the residual differs from the self-attention layer, see forward); the caller keeps the global token and the text as they are.
+    Only the video rows change (the residual differs from the self-attention layer, see forward); the caller keeps
+    the global token and the text as they are.
 
     ``bug_compatible`` reproduces the official extra mask "clip padded AND token padded", tiled over heads in
     the wrong order (item b, head h gets the mask of item (b*nheads + h) mod B), which makes results depend on

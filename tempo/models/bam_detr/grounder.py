@@ -43,7 +43,8 @@ class BAMDETRGrounder(BaseModel):
         eos_coef, margin = loss.pop("eos_coef", 0.1), loss.pop("saliency_margin", 0.2)
         weights = build_weight_dict(span=loss.pop("span_loss_coef", 10), giou=loss.pop("giou_loss_coef", 1),
                                     label=loss.pop("label_loss_coef", 0), saliency=loss.pop("lw_saliency", 1.0),
-                                    quality=loss.pop("quality_loss_coef", 2), boundary=loss.pop("boundary_loss_coef", 1),
+                                    quality=loss.pop("quality_loss_coef", 2),
+                                    boundary=loss.pop("boundary_loss_coef", 1),
                                     dec_layers=model.get("dec_layers", 2), aux_loss=model.get("aux_loss", True))
         if loss:
             raise ValueError(f"unknown loss options {sorted(loss)}")

@@ -49,7 +49,8 @@ class BAMDETR(nn.Module):
                  t2v_mask_bug_compatible: bool = False):
         super().__init__()
         if hidden_dim != HIDDEN_DIM:
-            raise ValueError(f"BAM-DETR requires hidden_dim {HIDDEN_DIM} (fixed by the official code), got {hidden_dim}")
+            raise ValueError(f"BAM-DETR requires hidden_dim {HIDDEN_DIM} (fixed by the official code), "
+                             f"got {hidden_dim}")
         if not quality_loss:
             raise ValueError("only the quality-head variant (official --quality_loss) is implemented")
         self.hidden_dim, self.num_queries, self.aux_loss = hidden_dim, num_queries, aux_loss

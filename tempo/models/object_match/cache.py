@@ -63,7 +63,8 @@ def main(argv=None) -> int:
                                                    / "object_foreground_synth.safetensors"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample-seed", type=int, default=0,
-                        help="which row windows are drawn: another seed gives another set of samples of the same scenes")
+                        help="which row windows are drawn: another seed gives another set of samples "
+                             "of the same scenes")
     args = parser.parse_args(argv)
     n = build(args.out, [(args.preset, s, args.split) for s in args.seeds], args.segmenter, args.windows,
               args.workers, args.sample_seed)

@@ -121,7 +121,8 @@ class OnionPeelClips(TorchDataset):
             holes = VideoReader(str(mask)).get_frames(ids)[:, y:y + ch, x:x + cw, 0] >= 128
         else:
             holes = _synthetic_holes(rng, [i - min(order) for i in order], ch, cw)
-        if self.independent_memory_holes and rng.random() < self.independent_memory_holes:  # (no draw at 0: old clips stay)
+        # (no draw at 0: old clips stay)
+        if self.independent_memory_holes and rng.random() < self.independent_memory_holes:
             for i in range(1, len(holes)):
                 holes[i] = _synthetic_holes(rng, [int(rng.integers(0, 60))], ch, cw)[0]
         if not _usable(holes):
