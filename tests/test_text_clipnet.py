@@ -126,9 +126,8 @@ def test_tiny_training_run_exports_a_backbone_and_text_encoder_of_one_space(shap
     cfg = tmp_path / "tiny.py"
     cfg.write_text(f"""_base_ = [{str(REPO / 'configs/text_clipnet/synth.py')!r}]
 clip = dict(input_size=32, clip_frames=4, window_frames=16, stride=8)
-model = dict(widths=(4, 8), temporal_strides=(1, 2), embed_dim=16, text_hidden=32, input_size=32, \
-clip_frames=4, init_body=None,
-             stride=8)
+model = dict(widths=(4, 8), temporal_strides=(1, 2), embed_dim=16, text_hidden=32, input_size=32, clip_frames=4,
+             init_body=None, stride=8)
 common = dict(type="TextClipWindowDataset", bank={str(shape_bank)!r}, cache_dir={str(tmp_path / 'frames')!r}, **clip)
 train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False,
     dataset=dict(common, sources=[dict(preset="tiny", seed=0, split="train")], training=True, _delete_=True))
