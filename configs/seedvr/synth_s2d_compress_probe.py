@@ -1,7 +1,8 @@
 # A probe for issue #23, not a default: how far does this network get on compression when all of a CPU session's
 # training goes to it? From stage 10 (synth_s2d_soft_light.py's last checkpoint), real footage only, JPEG / H.264 /
 # noise + H.264 (real x264 crops), 10 % clean items, no soft items; lr 3e-4 cosine, 8,000 iterations (~45 min).
-# Scored on the held-out compression clips only (docs/seedvr.md, session 19).
+# Scored on the held-out compression clips only (docs/seedvr.md, session 19): noise + H.264 +0.14 dB over stage 10,
+# JPEG -0.64, H.264 -0.15, so not shipped.
 #   python tools/train.py configs/seedvr/synth_s2d_compress_probe.py --work-dir W \
 #       --cfg-options train_dataloader.dataset.synth_dir=DATA load_from=STAGE10/iter_6000.pth
 _base_ = ["./synth_s2d_soft_light.py"]
