@@ -57,10 +57,9 @@ def add_arguments(parser) -> None:
                         "embedded default) or float16 (CUDA only); decoding and NMS run in float32 either way")
     parser.add_argument("--batch", type=int, default=1, metavar="N",
                         help="videos of a folder processed at once, each on its own thread with 1/N of the torch "
-                        "threads (default 1: one video at a time using every thread); "
-                        "the same files in the same order, "
-                        "scores and times equal to ~1e-6 (fewer threads per video sum in another order); --batch 2 "
-                        "ran a folder of 20 short clips 1.5x faster on 2 cores")
+                        "threads (default 1: one video at a time using every thread); the same files in the same "
+                        "order, scores and times equal to ~1e-6 (fewer threads per video sum in another order); "
+                        "--batch 2 ran a folder of 20 short clips 1.5x faster on 2 cores")
     i3d = parser.add_argument_group("two-stream I3D features from the video (official THUMOS14 TriDet)")
     i3d.add_argument("--i3d-rgb", help="I3D RGB weights: pytorch-i3d's rgb_imagenet.pt (Kinetics Inception-I3D, "
                      "1024-d; told by its keys) or an mmaction2 .pth")

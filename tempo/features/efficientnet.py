@@ -35,8 +35,8 @@ class EfficientNetLite0(FrameBackbone):
     mean = (127.0, 127.0, 127.0)
     std = (128.0, 128.0, 128.0)
 
-    def __init__(self, weights: str | None = None,
-                 batch_size: int = 4):  # 4, not 32: activations stay in cache (2x on CPU)
+    # batch_size 4, not 32: the activations stay in cache (2x on CPU)
+    def __init__(self, weights: str | None = None, batch_size: int = 4):
         super().__init__()
         self.weights = weights or _weights_path()
         self.batch_size = batch_size
